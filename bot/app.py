@@ -1,0 +1,103 @@
+"""Wiring: build the database, flows, screener, router, engine, outbox and transports from config."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine as Database
+
+from bot.config import Config
+from bot.engine import Engine, Screener, utc_now
+from bot.outbox import OutboxSender
+from bot.storage import store
+from bot.storage.db import open_engine, upgrade
+from bot.transports.base import Transport
+from bot.transports.console import ConsoleTransport
+from flows.registry import FlowRegistry
+from flows.stepper import FlowRunner
+from safety.routing import SafetyRouter
+
+log = logging.getLogger(__name__)
+
+DEMO_COACH = "Demo Coach"
+DEMO_COACH_CONSOLE_ID = "coach"
+
+
+@dataclass
+class App:
+    config: Config
+    db: Database
+    flows: FlowRunner
+    router: SafetyRouter
+    engine: Engine
+    outbox: OutboxSender
+    transports: dict[str, Transport] = field(default_factory=dict)
+
+    def add_transport(self, transport: Transport) -> None:
+        self.transports[transport.name] = transport
+
+    async def run(self, *, receivers: Sequence[Transport] | None = None) -> None:
+        """Run until every receiving transport finishes (the console at EOF) or the task is cancelled."""
+        stop = asyncio.Event()
+        sender = asyncio.create_task(self.outbox.run(stop))
+        try:
+            await asyncio.gather(*(t.start(self.engine.handle) for t in (receivers or self.transports.values())))
+            await self.outbox.deliver_due()
+        finally:
+            stop.set()
+            await sender
+            for transport in self.transports.values():
+                await transport.stop()
+
+
+def default_screener() -> Screener:
+    from safety.screener import default_screener as real
+
+    return real()
+
+
+def build_app(
+    config: Config,
+    *,
+    screener: Screener | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    migrate: bool = True,
+) -> App:
+    """Everything the bot needs, validated at start-up: a bad flow or config stops it here."""
+    db = open_engine(config.database.url, echo=config.database.echo)
+    if migrate:
+        upgrade(db)
+    flows = FlowRunner(FlowRegistry.load())
+    router = SafetyRouter(services=config.safety.services, checked=config.safety.services_checked)
+    transports: dict[str, Transport] = {}
+    outbox = OutboxSender(db=db, transports=transports, clock=clock)
+    engine = Engine(db=db, flows=flows, screener=screener or default_screener(), router=router, config=config,
+                    clock=clock, on_outbox=outbox.notify)
+    return App(config=config, db=db, flows=flows, router=router, engine=engine, outbox=outbox,
+               transports=transports)
+
+
+def ensure_demo_coachee(app: App, *, user: str, name: str, now: datetime) -> None:
+    """First run in a terminal: a demo coach and a coachee for this console user, so chat just works."""
+    with app.db.begin() as conn:
+        if store.find_identity(conn, transport="console", external_id=user) is not None:
+            return
+        coach_identity = store.find_identity(conn, transport="console", external_id=DEMO_COACH_CONSOLE_ID)
+        if coach_identity is not None and coach_identity.coach_id is not None:
+            coach = store.get_coach(conn, coach_identity.coach_id)
+        else:
+            coach = store.add_coach(conn, name=DEMO_COACH, at=now)
+            store.add_identity(conn, transport="console", external_id=DEMO_COACH_CONSOLE_ID, coach_id=coach.id)
+        coachee = store.add_coachee(conn, coach_id=coach.id, name=name, at=now)
+        store.add_identity(conn, transport="console", external_id=user, coachee_id=coachee.id)
+        log.info("created demo coach %s and coachee %s for the terminal chat", coach.id, coachee.id)
+
+
+def console_for(app: App, *, user: str, name: str) -> ConsoleTransport:
+    console = ConsoleTransport(user=user, display_name=name, after_turn=app.outbox.deliver_due)
+    app.add_transport(console)
+    return console

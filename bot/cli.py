@@ -1,0 +1,304 @@
+"""`coachbot`: the command line. Its commands, output and exit codes are a fixed contract.
+
+Exit 0 on success, 2 on a usage or config error with one clear line on stderr; where a command
+creates something, its id is the last line of stdout; `--json` gives machine-readable output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import NoReturn
+from zoneinfo import ZoneInfo
+
+from bot.app import App, build_app, console_for, ensure_demo_coachee
+from bot.config import Config, ConfigError, load_config
+from bot.digest import render_digest
+from bot.engine import PromptRefused, lift_hold, utc_now
+from bot.storage import store
+from flows.registry import FlowError
+
+INVITE_VALID_FOR = timedelta(days=14)
+
+
+class UsageError(Exception):
+    """Bad arguments or a missing record: one line on stderr, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    root = _Parser(prog="coachbot", description="A chat-bot front door for a workplace coaching service.")
+    root.add_argument("--config", help="config file (TOML); default: $COACHBOT_CONFIG or built-in defaults")
+    sub = root.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("run", help="start every enabled transport, the scheduler and the outbox sender")
+    chat = sub.add_parser("chat", help="terminal chat as a demo coachee")
+    chat.add_argument("--name", help="your name in the chat")
+    sub.add_parser("screen", help="screen stdin lines; one JSON object per line on stdout")
+
+    coach = sub.add_parser("coach", help="manage coaches").add_subparsers(dest="action", required=True,
+                                                                          parser_class=_Parser)
+    coach_add = coach.add_parser("add")
+    _person_args(coach_add)
+    coach.add_parser("list").add_argument("--json", action="store_true")
+
+    coachee = sub.add_parser("coachee", help="manage coachees").add_subparsers(dest="action", required=True,
+                                                                              parser_class=_Parser)
+    coachee_add = coachee.add_parser("add")
+    coachee_add.add_argument("--coach", type=int, required=True)
+    _person_args(coachee_add)
+    coachee.add_parser("list").add_argument("--json", action="store_true")
+    coachee.add_parser("resume", help="lift a safety hold (the coach's decision)").add_argument("id", type=int)
+
+    sub.add_parser("invite", help="a single-use invite code").add_argument("--coach", type=int, required=True)
+
+    session = sub.add_parser("session", help="coaching sessions").add_subparsers(dest="action", required=True,
+                                                                                 parser_class=_Parser)
+    session_add = session.add_parser("add")
+    session_add.add_argument("--coachee", type=int, required=True)
+    session_add.add_argument("--at", required=True, help="ISO 8601 time, e.g. 2026-12-01T10:00")
+    session_add.add_argument("--number", type=int)
+    session_list = session.add_parser("list")
+    session_list.add_argument("--coachee", type=int, required=True)
+    session_list.add_argument("--json", action="store_true")
+
+    prompt = sub.add_parser("prompt", help="start a flow now")
+    prompt.add_argument("--coachee", type=int, required=True)
+    prompt.add_argument("--flow", required=True)
+
+    digest = sub.add_parser("digest", help="the coach's digest for a coachee (Markdown)")
+    digest.add_argument("--coachee", type=int, required=True)
+    digest.add_argument("--send", action="store_true", help="deliver it to the coach")
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="action", required=True, parser_class=_Parser)
+    db.add_parser("upgrade", help="apply migrations")
+    return root
+
+
+def _person_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--telegram-id")
+    parser.add_argument("--slack-id")
+
+
+def _now() -> datetime:
+    return utc_now()
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+# commands
+
+def cmd_run(app: App, args: argparse.Namespace) -> int:
+    config = app.config
+    for section in ("telegram", "slack"):
+        if getattr(config, section).enabled:
+            raise ConfigError(f"config error: {section}.enabled: the {section.title()} transport is not in this build")
+    if not config.console.enabled:
+        raise ConfigError("config error: console.enabled: no transport is enabled, so there is nothing to run")
+    return _chat(app, name=None)
+
+
+def cmd_chat(app: App, args: argparse.Namespace) -> int:
+    return _chat(app, name=args.name)
+
+
+def _chat(app: App, *, name: str | None) -> int:
+    display = (name or _login_name()).strip() or "Sam"
+    user = "console-" + "".join(ch for ch in display.lower() if ch.isalnum())[:40]
+    ensure_demo_coachee(app, user=user, name=display, now=_now())
+    console = console_for(app, user=user, name=display)
+    asyncio.run(app.run(receivers=[console]))
+    return 0
+
+
+def _login_name() -> str:
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        return "Sam"
+    return "Sam" if login in ("root", "") else login.capitalize()
+
+
+def cmd_screen(_app: App | None, _args: argparse.Namespace) -> int:
+    from safety.stream import run_screen
+
+    return run_screen(sys.stdin, sys.stdout)
+
+
+def cmd_coach(app: App, args: argparse.Namespace) -> int:
+    with app.db.begin() as conn:
+        if args.action == "add":
+            coach = store.add_coach(conn, name=args.name, at=_now())
+            _add_ids(conn, args, coach_id=coach.id)
+            print(coach.id)
+            return 0
+        coaches = store.list_coaches(conn)
+        rows = [{"id": c.id, "name": c.name,
+                 "transports": [i.transport for i in store.identities_of(conn, coach_id=c.id)]} for c in coaches]
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['id']}\t{row['name']}\t{','.join(row['transports']) or '-'}")
+    return 0
+
+
+def _add_ids(conn: object, args: argparse.Namespace, *, coach_id: int | None = None,
+             coachee_id: int | None = None) -> None:
+    from sqlalchemy import Connection
+
+    assert isinstance(conn, Connection)
+    for transport, value in (("telegram", args.telegram_id), ("slack", args.slack_id)):
+        if value:
+            try:
+                store.add_identity(conn, transport=transport, external_id=str(value), coach_id=coach_id,
+                                   coachee_id=coachee_id)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+
+
+def cmd_coachee(app: App, args: argparse.Namespace) -> int:
+    now = _now()
+    with app.db.begin() as conn:
+        if args.action == "add":
+            coachee = store.add_coachee(conn, coach_id=args.coach, name=args.name, at=now)
+            _add_ids(conn, args, coachee_id=coachee.id)
+            print(coachee.id)
+            return 0
+        if args.action == "resume":
+            coachee = store.get_coachee(conn, args.id)
+            if coachee.status not in ("hold", "paused"):
+                print(f"coachee {coachee.id} is not on hold; nothing to lift")
+                return 0
+            lift_hold(conn, coachee=coachee, coach=store.get_coach(conn, coachee.coach_id), now=now,
+                      router=app.router, flows=app.flows)
+            print(f"hold lifted for coachee {coachee.id}; they have been told")
+            return 0
+        rows = []
+        for c in store.list_coachees(conn):
+            identities = store.identities_of(conn, coachee_id=c.id)
+            rows.append({"id": c.id, "name": c.name, "coach_id": c.coach_id, "status": c.status,
+                         "transport": identities[0].transport if identities else None,
+                         "timezone": c.timezone, "consent_store": c.consent_store, "consent_share": c.consent_share})
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['id']}\t{row['name']}\tcoach {row['coach_id']}\t{row['status']}\t{row['transport'] or '-'}")
+    return 0
+
+
+def cmd_invite(app: App, args: argparse.Namespace) -> int:
+    with app.db.begin() as conn:
+        code = store.create_invite(conn, coach_id=args.coach, at=_now(), valid_for=INVITE_VALID_FOR)
+    username = app.config.telegram.bot_username
+    print(f"Telegram: /start {code}" + (f"  (https://t.me/{username}?start={code})" if username else ""))
+    print(f"Slack: join {code}")
+    print(f"Valid for {INVITE_VALID_FOR.days} days, once.")
+    print(code)
+    return 0
+
+
+def cmd_session(app: App, args: argparse.Namespace) -> int:
+    with app.db.begin() as conn:
+        if args.action == "add":
+            coachee = store.get_coachee(conn, args.coachee)
+            zone_name = coachee.timezone or app.config.schedule.default_timezone
+            try:
+                at = datetime.fromisoformat(args.at)
+            except ValueError:
+                raise UsageError(f"--at: {args.at!r} is not an ISO 8601 time like 2026-12-01T10:00") from None
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=ZoneInfo(zone_name))
+            session = store.add_session(conn, coachee_id=coachee.id, at=at.astimezone(UTC), timezone=zone_name,
+                                        number=args.number)
+            print(session.id)
+            return 0
+        sessions = store.list_sessions(conn, coachee_id=args.coachee)
+    rows = [{"id": s.id, "number": s.number, "at": s.at.astimezone(ZoneInfo(s.timezone)).isoformat(),
+             "timezone": s.timezone, "status": s.status} for s in sessions]
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['id']}\tsession {row['number']}\t{row['at']}\t{row['status']}")
+    return 0
+
+
+def cmd_prompt(app: App, args: argparse.Namespace) -> int:
+    try:
+        asyncio.run(app.engine.prompt(args.coachee, args.flow))
+    except PromptRefused as exc:
+        raise UsageError(str(exc)) from None
+    print(f"started {args.flow} for coachee {args.coachee}; it is in the outbox")
+    return 0
+
+
+def cmd_digest(app: App, args: argparse.Namespace) -> int:
+    from bot.types import Reply
+
+    with app.db.begin() as conn:
+        text = render_digest(conn, coachee_id=args.coachee, flows=app.flows.registry)
+        if args.send:
+            coachee = store.get_coachee(conn, args.coachee)
+            identities = store.identities_of(conn, coach_id=coachee.coach_id)
+            if not identities:
+                raise UsageError(f"coach {coachee.coach_id} has no chat to send the digest to")
+            store.add_outbox(conn, to=store.address_of(identities[0]), replies=[Reply(text=text)], kind="digest",
+                             at=_now(), coachee_id=None)
+    sys.stdout.write(text)
+    return 0
+
+
+def cmd_db(app: App, _args: argparse.Namespace) -> int:
+    print("database is up to date")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[App, argparse.Namespace], int]] = {
+    "run": cmd_run, "chat": cmd_chat, "coach": cmd_coach, "coachee": cmd_coachee, "invite": cmd_invite,
+    "session": cmd_session, "prompt": cmd_prompt, "digest": cmd_digest, "db": cmd_db,
+}
+
+
+def _configure_logging() -> None:
+    level = os.environ.get("COACHBOT_LOG_LEVEL", "WARNING").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.WARNING), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _configure_logging()
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "screen":
+            return cmd_screen(None, args)
+        config: Config = load_config(args.config)
+        app = build_app(config)
+        return COMMANDS[args.command](app, args)
+    except (UsageError, ConfigError, FlowError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except store.NotFound as exc:
+        print(f"coachbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

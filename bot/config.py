@@ -1,0 +1,198 @@
+"""Typed configuration: TOML validated by pydantic, secrets allowed from the environment.
+
+The key names and meanings are a fixed contract (see the design notes); add keys, never rename them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from bot.durations import parse_duration
+from safety.types import Tier
+
+
+class ConfigError(Exception):
+    """A config problem, phrased as the one line the operator sees."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite:///coachbot.db"
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "sqlite+pysqlite:", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+
+class ConsoleConfig(_Section):
+    enabled: bool = True
+
+
+class TelegramConfig(_Section):
+    enabled: bool = False
+    token: str = ""
+    mode: Literal["polling", "webhook"] = "polling"
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    poll_interval: float = 0.0
+    webhook_url: str = ""
+    webhook_path: str = "/telegram"
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    secret_token: str = ""
+    bot_username: str = ""
+
+
+class SlackConfig(_Section):
+    enabled: bool = False
+    mode: Literal["socket", "http"] = "socket"
+    bot_token: str = ""
+    app_token: str = ""
+    signing_secret: str = ""
+    api_base_url: str = "https://slack.com/api/"
+    listen: str = "127.0.0.1"
+    port: int = 3000
+    path: str = "/slack/events"
+
+
+class ScheduleConfig(_Section):
+    checkin_every: timedelta = timedelta(days=7)
+    checkin_time: time = time(10, 0)
+    pre_session_lead: timedelta = timedelta(days=3)
+    digest_lead: timedelta = timedelta(hours=24)
+    post_session_delay: timedelta = timedelta(hours=2)
+    default_timezone: str = "Europe/London"
+    nudge_after: timedelta = timedelta(hours=24)
+    expire_after: timedelta = timedelta(days=3)
+
+    @field_validator(
+        "checkin_every", "pre_session_lead", "digest_lead", "post_session_delay", "nudge_after", "expire_after",
+        mode="before",
+    )
+    @classmethod
+    def _duration(cls, value: object) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        if not isinstance(value, str | int | float):
+            raise ValueError("expected an ISO 8601 duration like 'P3D' or a number of seconds")
+        return parse_duration(value)
+
+    @field_validator("checkin_time", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> time:
+        if isinstance(value, time):
+            return value
+        if not isinstance(value, str):
+            raise ValueError("expected a time of day like '10:00'")
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a time of day like '10:00'") from None
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a known time zone (try 'Europe/London')") from None
+        return value
+
+
+class ServiceEntry(_Section):
+    """One entry of the services directory shown when routing; the operator keeps it current."""
+
+    tier: Tier
+    name: str
+    contact: str
+
+
+DEFAULT_SERVICES: tuple[ServiceEntry, ...] = (
+    ServiceEntry(tier=Tier.EMERGENCY, name="Emergency services",
+                 contact="Call 999, or go to A&E, if your life or someone else's is at immediate risk"),
+    ServiceEntry(tier=Tier.CRISIS, name="NHS 111, option 2",
+                 contact="Call 111 and choose option 2 for 24/7 mental health crisis support (England)"),
+    ServiceEntry(tier=Tier.CRISIS, name="Samaritans",
+                 contact="Call 116 123 (free, 24/7) or email jo@samaritans.org"),
+    ServiceEntry(tier=Tier.CRISIS, name="Shout", contact="Text SHOUT to 85258 (free, 24/7)"),
+    ServiceEntry(tier=Tier.CRISIS, name="Your GP",
+                 contact="Ask for an urgent appointment; outside surgery hours, call NHS 111"),
+    ServiceEntry(tier=Tier.STRESS, name="Stress Support and Wellbeing service",
+                 contact="Ask your coaching service for the contact details (the operator sets them in config)"),
+)
+
+
+class SafetyConfig(_Section):
+    alert: Literal["coach", "coach+safeguarding"] = "coach"
+    safeguarding_contact: str = ""
+    services_checked: date = date(2026, 11, 1)
+    services: tuple[ServiceEntry, ...] = DEFAULT_SERVICES
+
+
+class Config(_Section):
+    database: DatabaseConfig = DatabaseConfig()
+    console: ConsoleConfig = ConsoleConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    slack: SlackConfig = SlackConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    safety: SafetyConfig = SafetyConfig()
+
+
+# Secrets may live in the environment instead of the file: (section, key) -> variable.
+SECRET_ENV: dict[tuple[str, str], str] = {
+    ("telegram", "token"): "COACHBOT_TELEGRAM_TOKEN",
+    ("telegram", "secret_token"): "COACHBOT_TELEGRAM_SECRET_TOKEN",
+    ("slack", "bot_token"): "COACHBOT_SLACK_BOT_TOKEN",
+    ("slack", "app_token"): "COACHBOT_SLACK_APP_TOKEN",
+    ("slack", "signing_secret"): "COACHBOT_SLACK_SIGNING_SECRET",
+    ("database", "url"): "COACHBOT_DATABASE_URL",
+}
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key (see config.example.toml for the keys)"
+    return f"{where}: {message}"
+
+
+def load_config(path: str | Path | None = None, *, environ: dict[str, str] | None = None) -> Config:
+    """Read the config file (or the built-in defaults) and overlay secrets from the environment."""
+    env = dict(os.environ) if environ is None else environ
+    raw: dict[str, Any] = {}
+    chosen = path or env.get("COACHBOT_CONFIG") or None
+    if chosen:
+        file = Path(chosen)
+        try:
+            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {str(file)!r} not found") from None
+        except OSError as exc:
+            raise ConfigError(f"config file {str(file)!r} can't be read: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {str(file)!r} is not valid TOML: {exc}") from None
+    for (section, key), variable in SECRET_ENV.items():
+        if env.get(variable):
+            block = raw.setdefault(section, {})
+            if isinstance(block, dict):
+                block[key] = env[variable]
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"config error: {_describe(exc)}") from None

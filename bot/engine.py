@@ -1,0 +1,518 @@
+"""The engine: every inbound message goes lock → de-duplicate → screen → route → one transaction → deliver.
+
+Nothing here knows about Telegram or Slack; transports hand in InboundMessage and get Replies via the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+from sqlalchemy import Engine as Database
+
+from bot.config import Config
+from bot.locks import KeyedLocks
+from bot.storage import store
+from bot.storage.records import Coach, Coachee, Conversation, ConversationData, Identity
+from bot.types import Button, ConversationKey, InboundMessage, Reply
+from bot.wording import EngineWording
+from flows.stepper import FlowContext, FlowRunner, Position, StepResult
+from safety.routing import CHECK_PAYLOAD, Action, SafetyOutcome, SafetyRouter, SafetyState
+from safety.types import Screening, Tier, Turn
+
+log = logging.getLogger(__name__)
+
+RECENT_TURNS = 4
+_STATUS_WORDS = {"hold": "on a safety hold (their coach lifts it)", "stopped": "no longer in the programme",
+                 "paused": "on a pause they asked for"}
+ALERT_PRIORITY = 100
+NOTICE_PRIORITY = 50
+_JOIN = re.compile(r"^\s*(?:/start|join)\s+([A-Za-z0-9_\-]{4,64})\s*$", re.IGNORECASE)
+
+
+class Screener(Protocol):
+    def screen(self, text: str, *, context: Sequence[Turn] = ()) -> Screening: ...
+
+
+class PromptRefused(Exception):
+    """A flow can't be started for this coachee now (on hold, left the programme, no chat yet)."""
+
+
+class TurnFailed(Exception):
+    """The turn could not be completed; nothing of it was stored, so the platform may redeliver it."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _Turn:
+    """The working set of one turn; everything it collects is written in the turn's transaction."""
+
+    conn: Connection
+    msg: InboundMessage
+    now: datetime
+    conversation: Conversation
+    identity: Identity | None
+    screening: Screening | None
+    coachee: Coachee | None = None
+    coach: Coach | None = None
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def data(self) -> ConversationData:
+        return self.conversation.data
+
+    def update(self, **changes: object) -> None:
+        self.conversation = self.conversation.model_copy(
+            update={"data": self.conversation.data.model_copy(update=changes)}
+        )
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        flows: FlowRunner,
+        screener: Screener,
+        router: SafetyRouter,
+        config: Config,
+        clock: Callable[[], datetime] = utc_now,
+        on_outbox: Callable[[], None] | None = None,
+        wording: EngineWording | None = None,
+    ) -> None:
+        self.db = db
+        self.flows = flows
+        self.screener = screener
+        self.router = router
+        self.config = config
+        self.clock = clock
+        self.on_outbox = on_outbox
+        self.wording = wording or EngineWording.load()
+        self._locks = KeyedLocks()
+
+    async def handle(self, msg: InboundMessage) -> None:
+        """Handle one message. Raises TurnFailed if nothing could be stored, so it isn't acknowledged."""
+        async with self._locks.hold(msg.key):
+            for attempt in range(3):
+                try:
+                    self._turn(msg)
+                    break
+                except store.StaleConversation:
+                    log.warning("conversation changed under a turn; retrying (attempt %d)", attempt + 1)
+                except Exception as exc:
+                    log.exception("turn failed for %s message %s", msg.key.transport, msg.message_id)
+                    raise TurnFailed(str(type(exc).__name__)) from exc
+            else:
+                raise TurnFailed("conversation kept changing underneath")
+        if self.on_outbox is not None:
+            self.on_outbox()
+
+    async def prompt(self, coachee_id: int, flow: str) -> None:
+        """Start a flow now, as the scheduler or `coachbot prompt` does. Never while on a safety hold."""
+        self.flows.registry.spec(flow)
+        with self.db.connect() as conn:
+            conversation = store.conversation_of(conn, coachee_id)
+            if conversation is not None:
+                key = ConversationKey(transport=conversation.transport, user=conversation.user_id,
+                                      chat=conversation.chat_id)
+            else:
+                identities = store.identities_of(conn, coachee_id=coachee_id)
+                if not identities:
+                    store.get_coachee(conn, coachee_id)
+                    raise PromptRefused(f"coachee {coachee_id} hasn't joined on any chat yet")
+                key = store.address_of(identities[0])
+        async with self._locks.hold(key):
+            self._prompt(coachee_id, flow, key)
+        if self.on_outbox is not None:
+            self.on_outbox()
+
+    def _prompt(self, coachee_id: int, flow: str, key: ConversationKey) -> None:
+        now = self.clock()
+        with self.db.begin() as conn:
+            coachee = store.get_coachee(conn, coachee_id)
+            if coachee.status in ("hold", "stopped", "paused"):
+                raise PromptRefused(f"coachee {coachee_id} is {_STATUS_WORDS[coachee.status]}")
+            if coachee.consent_store is None and flow != "onboarding":
+                raise PromptRefused(f"coachee {coachee_id} hasn't finished onboarding yet")
+            conversation = store.load_conversation(conn, key) or store.create_conversation(
+                conn, key, coachee_id=coachee_id, at=now)
+            coach = store.get_coach(conn, coachee.coach_id)
+            step = self.flows.start(flow, self._context_for(conn, coachee, coach, now))
+            data = conversation.data.model_copy(update={"position": step.position, "paused": None})
+            store.add_outbox(conn, to=key, replies=step.replies, kind="prompt", at=now, coachee_id=coachee_id)
+            store.save_conversation(conn, conversation.model_copy(update={"data": data}), at=now)
+
+    # the turn
+
+    def _turn(self, msg: InboundMessage) -> None:
+        now = self.clock()
+        with self.db.begin() as conn:
+            if not store.record_receipt(conn, transport=msg.key.transport, message_id=msg.message_id, at=now):
+                log.info("duplicate %s message %s ignored", msg.key.transport, msg.message_id)
+                return
+            identity = store.find_identity(conn, transport=msg.key.transport, external_id=msg.key.user)
+            conversation = store.load_conversation(conn, msg.key) or store.create_conversation(
+                conn, msg.key, coachee_id=identity.coachee_id if identity else None, at=now
+            )
+            # The screen runs before any flow logic, on every free-text message, answers included.
+            screening = None
+            if msg.text is not None:
+                screening = self.screener.screen(msg.text, context=conversation.data.recent)
+            turn = _Turn(conn=conn, msg=msg, now=now, conversation=conversation, identity=identity,
+                         screening=screening)
+            if identity and identity.coachee_id is not None:
+                turn.coachee = store.get_coachee(conn, identity.coachee_id)
+                turn.coach = store.get_coach(conn, turn.coachee.coach_id)
+            elif identity and identity.coach_id is not None:
+                turn.coach = store.get_coach(conn, identity.coach_id)
+            self._route(turn)
+            self._remember(turn)
+            store.add_outbox(conn, to=msg.key, replies=turn.replies, kind="reply", at=now,
+                             coachee_id=turn.coachee.id if turn.coachee else None)
+            store.save_conversation(conn, turn.conversation, at=now)
+
+    def _route(self, turn: _Turn) -> None:
+        if turn.identity is not None and turn.identity.coach_id is not None:
+            self._coach_turn(turn)
+            return
+        if turn.coachee is None:
+            self._stranger_turn(turn)
+            return
+        if self._safety(turn):
+            return
+        coachee = turn.coachee
+        if coachee.status == "stopped":
+            turn.replies.append(Reply(text=self._fill(self.wording.stopped, turn)))
+            return
+        text = (turn.msg.text or "").strip()
+        if text.startswith("/"):
+            self._command(turn, text)
+            return
+        if coachee.status == "paused":
+            turn.replies.append(Reply(text=self._fill(self.wording.still_paused, turn)))
+            return
+        self._flow_turn(turn)
+
+    # safety
+
+    def _safety(self, turn: _Turn) -> bool:
+        assert turn.coachee is not None
+        state = SafetyState(
+            tier=turn.conversation.safety_tier,
+            pending_check=turn.data.pending_check,
+            on_hold=turn.coachee.status == "hold",
+            paused_for_stress=turn.coachee.status == "paused",
+        )
+        outcome = self.router.route(screening=turn.screening, state=state, text=turn.msg.text,
+                                    payload=turn.msg.payload)
+        if outcome is None:
+            return False
+        self._apply_safety(turn, outcome)
+        return True
+
+    def _apply_safety(self, turn: _Turn, outcome: SafetyOutcome) -> None:
+        coachee = turn.coachee
+        assert coachee is not None
+        reply_text = outcome.reply.format(
+            name=coachee.first_name, coach=turn.coach.name if turn.coach else "your coach",
+            services=self.router.services_text(outcome.tier if outcome.tier >= Tier.STRESS else Tier.CRISIS),
+        )
+        buttons: tuple[Button, ...] = ()
+        if outcome.check_buttons:
+            buttons = (Button(label="Yes", payload=f"{CHECK_PAYLOAD}yes"),
+                       Button(label="No", payload=f"{CHECK_PAYLOAD}no"))
+        turn.replies.append(Reply(text=reply_text, buttons=buttons))
+        data = turn.data
+        changes: dict[str, object] = {"pending_check": outcome.pending_check}
+        if outcome.pause_flow and data.position is not None:
+            changes.update(paused=data.position, position=None)
+        if outcome.resume_flow and data.paused is not None:
+            changes.update(position=data.paused, paused=None)
+            turn.replies.append(self.flows.question(data.paused, self._context(turn)))
+        turn.update(**changes)
+        turn.conversation = turn.conversation.model_copy(update={"safety_tier": outcome.tier})
+        if outcome.hold and coachee.status != "hold":
+            store.set_coachee_status(turn.conn, coachee.id, "hold")
+        elif outcome.notice and coachee.status == "active":
+            store.set_coachee_status(turn.conn, coachee.id, "paused")
+        alert_id = None
+        if outcome.alert or outcome.notice:
+            alert_id = self._alert_coach(turn, outcome)
+        screening = turn.screening
+        store.add_safety_event(
+            turn.conn, coachee_id=coachee.id, conversation_id=turn.conversation.id, tier=outcome.tier,
+            rules=screening.rules if screening else ("routing.check_answer",),
+            ruleset_version=screening.ruleset_version if screening else "n/a", action=outcome.action.value,
+            alert_outbox_id=alert_id, at=turn.now,
+        )
+        log.warning("safety routing: coachee %s tier %s action %s", coachee.id, outcome.tier.value,
+                    outcome.action.value)
+
+    def _alert_coach(self, turn: _Turn, outcome: SafetyOutcome) -> int | None:
+        coachee, coach = turn.coachee, turn.coach
+        assert coachee is not None and coach is not None
+        template = self.router.templates.alert if outcome.alert else self.router.templates.stress_notice
+        text = template.format(
+            coachee=coachee.name, coachee_id=coachee.id, tier=outcome.tier.value,
+            when=f"{turn.now:%Y-%m-%d %H:%M} UTC", routing=", ".join(outcome.services) or "the services directory",
+        )
+        recipients = [coach.id]
+        contact = self.config.safety.safeguarding_contact
+        if outcome.alert and self.config.safety.alert == "coach+safeguarding" and contact.isdigit():
+            recipients.append(int(contact))
+        first_id: int | None = None
+        for coach_id in dict.fromkeys(recipients):
+            ids = self._send_to_coach(turn, coach_id, Reply(text=text), kind="alert" if outcome.alert else "notice",
+                                      priority=ALERT_PRIORITY if outcome.alert else NOTICE_PRIORITY)
+            first_id = first_id or (ids[0] if ids else None)
+        return first_id
+
+    def _send_to_coach(self, turn: _Turn, coach_id: int, reply: Reply, *, kind: str, priority: int) -> list[int]:
+        identities = store.identities_of(turn.conn, coach_id=coach_id)
+        if not identities:
+            log.error("coach %s has no chat to reach them; the %s stays in the outbox as dead", coach_id, kind)
+            to = ConversationKey(transport="unrouted", user=f"coach-{coach_id}", chat=f"coach-{coach_id}")
+        else:
+            to = store.address_of(identities[0])
+        return store.add_outbox(turn.conn, to=to, replies=[reply], kind=kind, at=turn.now,
+                                coachee_id=turn.coachee.id if turn.coachee else None, priority=priority)
+
+    # strangers and joining
+
+    def _stranger_turn(self, turn: _Turn) -> None:
+        screening = turn.screening
+        if screening is not None and screening.tier >= Tier.CRISIS:
+            self._stranger_safety(turn, screening)
+            return
+        match = _JOIN.match(turn.msg.text or "")
+        if match is None:
+            turn.replies.append(Reply(text=self.wording.stranger))
+            return
+        coach_id = store.redeem_invite(turn.conn, code=match.group(1), at=turn.now)
+        if coach_id is None:
+            turn.replies.append(Reply(text=self.wording.bad_invite))
+            return
+        name = (turn.msg.display_name or "").strip()[:200] or "there"
+        coachee = store.add_coachee(turn.conn, coach_id=coach_id, name=name, at=turn.now)
+        store.mark_invite_used_by(turn.conn, code=match.group(1), coachee_id=coachee.id)
+        store.add_identity(turn.conn, transport=turn.msg.key.transport, external_id=turn.msg.key.user,
+                           coachee_id=coachee.id, chat_id=turn.msg.key.chat)
+        turn.coachee, turn.coach = coachee, store.get_coach(turn.conn, coach_id)
+        turn.conversation = turn.conversation.model_copy(update={"coachee_id": coachee.id})
+        log.info("coachee %s joined coach %s by invite", coachee.id, coach_id)
+        self._start_flow(turn, "onboarding")
+
+    def _stranger_safety(self, turn: _Turn, screening: Screening) -> None:
+        template = self.router.templates.emergency if screening.tier is Tier.EMERGENCY else self.router.templates.crisis
+        text = template.replace("I've let {coach} know that you need support, so they can get in touch. ", "")
+        text = text.replace("I've let {coach} know straight away.", "").strip()
+        turn.replies.append(Reply(text=text.format(name="there", coach="", services=self.router.services_text(
+            screening.tier))))
+        turn.conversation = turn.conversation.model_copy(update={"safety_tier": max(
+            turn.conversation.safety_tier, screening.tier)})
+        alert_id = None
+        contact = self.config.safety.safeguarding_contact
+        if contact.isdigit():
+            alert = self.router.templates.stranger_alert.format(
+                transport=turn.msg.key.transport, user=turn.msg.key.user, tier=screening.tier.value,
+                when=f"{turn.now:%Y-%m-%d %H:%M} UTC",
+                routing=", ".join(s.name for s in self.router.services_for(screening.tier)))
+            ids = self._send_to_coach(turn, int(contact), Reply(text=alert), kind="alert", priority=ALERT_PRIORITY)
+            alert_id = ids[0] if ids else None
+        store.add_safety_event(
+            turn.conn, coachee_id=None, conversation_id=turn.conversation.id, tier=screening.tier,
+            rules=screening.rules, ruleset_version=screening.ruleset_version, action="stranger_signposted",
+            alert_outbox_id=alert_id, at=turn.now,
+        )
+
+    # commands
+
+    def _command(self, turn: _Turn, text: str) -> None:
+        word = text.split()[0].lower().split("@")[0]
+        ctx = self._context(turn)
+        data = turn.data
+        if word == "/help":
+            turn.replies.append(Reply(text=self._fill(self.wording.help, turn)))
+        elif word == "/privacy":
+            turn.replies.append(Reply(text=self._fill(self.wording.privacy, turn)))
+        elif word == "/start":
+            assert turn.coachee is not None
+            if turn.coachee.consent_store is None or turn.coachee.consent_store is False:
+                self._start_flow(turn, "onboarding")
+            else:
+                turn.replies.append(Reply(text=self._fill(self.wording.already_joined, turn)))
+        elif word == "/skip":
+            skipped = self.flows.skip(data.position, ctx) if data.position else None
+            if data.position is None:
+                turn.replies.append(Reply(text=self.wording.nothing_to_skip))
+            elif skipped is None:
+                turn.replies.append(Reply(text=self.wording.cant_skip))
+            else:
+                self._apply_step(turn, skipped)
+        elif word == "/back":
+            back = self.flows.back(data.position, ctx) if data.position else None
+            if back is None:
+                turn.replies.append(Reply(text=self.wording.nothing_back))
+            else:
+                self._apply_step(turn, back)
+        elif word == "/pause":
+            if data.position is not None:
+                turn.update(paused=data.position, position=None)
+            turn.replies.append(Reply(text=self._fill(self.wording.paused, turn)))
+        elif word == "/resume":
+            self._resume(turn)
+        else:
+            turn.replies.append(Reply(text=self.wording.unknown_command.format(
+                commands=self.wording.command_list())))
+
+    def _resume(self, turn: _Turn) -> None:
+        assert turn.coachee is not None
+        if turn.coachee.status == "paused":
+            store.set_coachee_status(turn.conn, turn.coachee.id, "active")
+        paused = turn.data.paused
+        if paused is None:
+            if turn.data.position is not None:
+                turn.replies.append(self.flows.question(turn.data.position, self._context(turn)))
+            else:
+                turn.replies.append(Reply(text=self.wording.nothing_paused))
+            return
+        turn.update(position=paused, paused=None)
+        lead = self._fill(self.wording.resuming, turn)
+        turn.replies.append(self.flows.question(paused, self._context(turn), lead=lead))
+
+    # coaches
+
+    def _coach_turn(self, turn: _Turn) -> None:
+        coach = turn.coach
+        assert coach is not None
+        screening = turn.screening
+        if screening is not None and screening.tier >= Tier.CRISIS:
+            self._stranger_safety(turn, screening)
+            return
+        text = (turn.msg.text or "").strip()
+        word, _, rest = text.partition(" ")
+        word = word.lower().split("@")[0]
+        if word == "/coachees":
+            caseload = store.list_coachees(turn.conn, coach_id=coach.id)
+            lines = "\n".join(f"• {c.name} (id {c.id}): {c.status}" for c in caseload)
+            turn.replies.append(Reply(text=self.wording.coach_caseload.format(lines=lines) if caseload
+                                      else self.wording.coach_no_caseload))
+        elif word == "/resume":
+            found = self._find_coachee(turn, rest.strip())
+            if found is not None:
+                turn.replies.append(Reply(text=self._lift_hold(turn.conn, found, coach, turn.now)))
+        else:
+            turn.replies.append(Reply(text=self.wording.coach_hello.format(name=coach.name)))
+
+    def _find_coachee(self, turn: _Turn, query: str) -> Coachee | None:
+        assert turn.coach is not None
+        caseload = store.list_coachees(turn.conn, coach_id=turn.coach.id)
+        matches = [c for c in caseload if query and (query.lower() in c.name.lower() or query == str(c.id))]
+        exact = [c for c in matches if c.name.lower() == query.lower() or query == str(c.id)]
+        if len(exact) == 1 or len(matches) == 1:
+            return (exact or matches)[0]
+        if not matches:
+            turn.replies.append(Reply(text=self.wording.coach_who.format(query=query or "that")))
+        else:
+            turn.replies.append(Reply(text=self.wording.coach_which.format(
+                query=query, names=", ".join(c.name for c in matches))))
+        return None
+
+    def _lift_hold(self, conn: Connection, coachee: Coachee, coach: Coach, now: datetime) -> str:
+        if coachee.status not in ("hold", "paused"):
+            return self.wording.coach_not_held.format(coachee=coachee.name)
+        lift_hold(conn, coachee=coachee, coach=coach, now=now, router=self.router, flows=self.flows)
+        return self.wording.coach_resumed.format(coachee=coachee.name)
+
+    # flows
+
+    def _flow_turn(self, turn: _Turn) -> None:
+        coachee = turn.coachee
+        assert coachee is not None
+        position = turn.data.position
+        if position is None:
+            if coachee.consent_store is None:
+                self._start_flow(turn, "onboarding")
+            elif turn.data.paused is not None:
+                self._resume(turn)
+            else:
+                turn.replies.append(Reply(text=self._fill(self.wording.idle, turn)))
+            return
+        step = self.flows.answer(position, self._context(turn), text=turn.msg.text, payload=turn.msg.payload)
+        self._apply_step(turn, step)
+
+    def _start_flow(self, turn: _Turn, flow: str) -> None:
+        self._apply_step(turn, self.flows.start(flow, self._context(turn)))
+
+    def _apply_step(self, turn: _Turn, step: StepResult) -> None:
+        coachee = turn.coachee
+        assert coachee is not None
+        if step.profile:
+            store.apply_profile(turn.conn, coachee.id, step.profile)
+            turn.coachee = coachee = store.get_coachee(turn.conn, coachee.id)
+        if step.answers and coachee.consent_store:
+            store.add_answers(turn.conn, coachee_id=coachee.id, answers=step.answers, at=turn.now,
+                              shared=bool(coachee.consent_share))
+        turn.update(position=step.position)
+        turn.replies.extend(step.replies)
+
+    # helpers
+
+    def _context(self, turn: _Turn) -> FlowContext:
+        assert turn.coachee is not None and turn.coach is not None
+        return self._context_for(turn.conn, turn.coachee, turn.coach, turn.now)
+
+    def _context_for(self, conn: Connection, coachee: Coachee, coach: Coach, now: datetime) -> FlowContext:
+        zone = ZoneInfo(coachee.timezone or self.config.schedule.default_timezone)
+        history = store.scale_history(conn, coachee.id)
+        return FlowContext(name=coachee.first_name, coach=coach.name, today=now.astimezone(zone).date(),
+                           last_scale=history[-1][1] if history else None)
+
+    def _fill(self, template: str, turn: _Turn) -> str:
+        name = turn.coachee.first_name if turn.coachee else "there"
+        return template.format(name=name, coach=turn.coach.name if turn.coach else "your coach",
+                               commands=self.wording.command_list())
+
+    def _remember(self, turn: _Turn) -> None:
+        """Keep the last few turns so the next screen can read short follow-ups in context."""
+        recent = list(turn.data.recent)
+        if turn.msg.text:
+            recent.append(Turn(speaker="coachee", text=turn.msg.text[:500]))
+        if turn.replies:
+            recent.append(Turn(speaker="bot", text=turn.replies[-1].text[:300]))
+        turn.update(recent=tuple(recent[-RECENT_TURNS:]))
+
+
+def lift_hold(
+    conn: Connection, *, coachee: Coachee, coach: Coach, now: datetime, router: SafetyRouter, flows: FlowRunner
+) -> None:
+    """The coach's decision: coaching resumes, the conversation's tier resets, and the coachee is told."""
+    store.set_coachee_status(conn, coachee.id, "active")
+    conversation = store.conversation_of(conn, coachee.id)
+    store.add_safety_event(conn, coachee_id=coachee.id, conversation_id=conversation.id if conversation else None,
+                           tier=Tier.NONE, rules=(), ruleset_version="n/a", action=Action.ON_HOLD.value + "_lifted",
+                           alert_outbox_id=None, at=now)
+    if conversation is None:
+        return
+    replies = [Reply(text=router.templates.resumed.format(name=coachee.first_name, coach=coach.name))]
+    data = conversation.data
+    if data.paused is not None:
+        ctx = FlowContext(name=coachee.first_name, coach=coach.name, today=now.date())
+        replies.append(flows.question(data.paused, ctx))
+        data = data.model_copy(update={"position": data.paused, "paused": None})
+    data = data.model_copy(update={"pending_check": False})
+    store.save_conversation(conn, conversation.model_copy(update={"safety_tier": Tier.NONE, "data": data}), at=now)
+    key = ConversationKey(transport=conversation.transport, user=conversation.user_id, chat=conversation.chat_id)
+    store.add_outbox(conn, to=key, replies=replies, kind="reply", at=now, coachee_id=coachee.id)
+
+
+__all__ = ["Engine", "Position", "PromptRefused", "Screener", "TurnFailed", "lift_hold"]

@@ -1,0 +1,97 @@
+"""Frozen rows as the rest of the code sees them: no SQLAlchemy Row objects leak past the store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from flows.stepper import Position
+from safety.types import Tier, Turn
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Coach(_Record):
+    id: int
+    name: str
+
+
+class Coachee(_Record):
+    id: int
+    coach_id: int
+    name: str
+    status: str
+    timezone: str | None
+    consent_store: bool | None
+    consent_share: bool | None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.split() else self.name
+
+
+class Identity(_Record):
+    transport: str
+    external_id: str
+    chat_id: str | None
+    coach_id: int | None
+    coachee_id: int | None
+
+
+class Session(_Record):
+    id: int
+    coachee_id: int
+    number: int
+    at: datetime
+    timezone: str
+    status: str
+
+
+class StoredAnswer(_Record):
+    flow: str
+    run_id: str
+    question: str
+    text: str | None
+    shared: bool
+    created_at: datetime
+
+
+class ConversationData(_Record):
+    """The per-conversation working state, stored as JSON in one column with a version check."""
+
+    position: Position | None = None
+    paused: Position | None = None
+    pending_check: bool = False
+    confirm: str | None = None
+    recent: tuple[Turn, ...] = Field(default=())
+
+
+class Conversation(_Record):
+    id: int
+    transport: str
+    user_id: str
+    chat_id: str
+    coachee_id: int | None
+    safety_tier: Tier
+    version: int
+    data: ConversationData
+
+
+class OutboxRow(_Record):
+    id: int
+    transport: str
+    user_id: str
+    chat_id: str
+    coachee_id: int | None
+    kind: str
+    priority: int
+    payload: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None

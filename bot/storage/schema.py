@@ -1,0 +1,207 @@
+"""The tables. Portable SQL only: the same schema runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only autoincrements INTEGER keys
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Always UTC and always aware, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware time")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _when(name: str, *, nullable: bool = False) -> Column[datetime]:
+    return Column(name, UTCDateTime(), nullable=nullable)
+
+
+coaches = Table(
+    "coaches",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    _when("created_at"),
+)
+
+coachees = Table(
+    "coachees",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("coach_id", Id, ForeignKey("coaches.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    # active | hold | paused | stopped
+    Column("status", String(20), nullable=False, default="active"),
+    Column("timezone", String(64), nullable=True),
+    Column("consent_store", Boolean, nullable=True),
+    Column("consent_share", Boolean, nullable=True),
+    _when("created_at"),
+)
+
+# How a person is reached: one row per (transport, platform user id). Coaches and coachees alike.
+identities = Table(
+    "identities",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("transport", String(20), nullable=False),
+    Column("external_id", String(100), nullable=False),
+    Column("chat_id", String(100), nullable=True),
+    Column("coach_id", Id, ForeignKey("coaches.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=True, index=True),
+    UniqueConstraint("transport", "external_id"),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("coach_id", Id, ForeignKey("coaches.id"), nullable=False),
+    _when("created_at"),
+    _when("expires_at"),
+    _when("used_at", nullable=True),
+    Column("used_by", Id, ForeignKey("coachees.id", ondelete="SET NULL"), nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    _when("at"),
+    Column("timezone", String(64), nullable=False),
+    # planned | done | cancelled | moved
+    Column("status", String(20), nullable=False, default="planned"),
+    UniqueConstraint("coachee_id", "number"),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("transport", String(20), nullable=False),
+    Column("user_id", String(100), nullable=False),
+    Column("chat_id", String(100), nullable=False),
+    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("flow", String(40), nullable=True),
+    Column("state", String(60), nullable=True),
+    Column("data", Text, nullable=False, default="{}"),
+    Column("safety_tier", String(12), nullable=False, default="none"),
+    Column("version", Integer, nullable=False, default=1),
+    _when("updated_at"),
+    UniqueConstraint("transport", "user_id", "chat_id"),
+)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=False),
+    Column("flow", String(40), nullable=False),
+    Column("run_id", String(40), nullable=False),
+    Column("question", String(60), nullable=False),
+    Column("text", Text, nullable=True),
+    Column("shared", Boolean, nullable=False, default=True),
+    _when("created_at"),
+    Index(None, "coachee_id", "flow", "question"),
+)
+
+scale_readings = Table(
+    "scale_readings",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("value", Integer, nullable=False),
+    Column("flow", String(40), nullable=False),
+    _when("recorded_at"),
+)
+
+inbound_receipts = Table(
+    "inbound_receipts",
+    metadata,
+    Column("transport", String(20), primary_key=True),
+    Column("message_id", String(100), primary_key=True),
+    Column("conversation_id", Id, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=True, index=True),
+    _when("received_at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("transport", String(20), nullable=False),
+    Column("user_id", String(100), nullable=False),
+    Column("chat_id", String(100), nullable=False),
+    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=True, index=True),
+    # reply | alert | digest | prompt
+    Column("kind", String(20), nullable=False),
+    Column("priority", Integer, nullable=False, default=0),
+    Column("payload", Text, nullable=False),
+    # pending | sent | dead
+    Column("status", String(10), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    _when("next_attempt_at"),
+    _when("created_at"),
+    _when("sent_at", nullable=True),
+    Column("last_error", String(300), nullable=True),
+    Column("platform_message_id", String(100), nullable=True),
+    Index(None, "status", "next_attempt_at"),
+)
+
+safety_events = Table(
+    "safety_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="SET NULL"), nullable=True, index=True),
+    Column("conversation_id", Id, ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True),
+    Column("tier", String(12), nullable=False),
+    Column("rules", Text, nullable=False),
+    Column("ruleset_version", String(40), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("alert_outbox_id", Id, nullable=True),
+    Column("alert_delivered", Boolean, nullable=False, default=False),
+    _when("at"),
+)

@@ -1,0 +1,359 @@
+"""Reads and writes, one small function each, always on a Connection the caller's transaction owns."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Insert, and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import RowMapping
+
+from bot.storage import schema as t
+from bot.storage.records import (
+    Coach,
+    Coachee,
+    Conversation,
+    ConversationData,
+    Identity,
+    OutboxRow,
+    Session,
+    StoredAnswer,
+)
+from bot.types import ConversationKey, Reply
+from flows.stepper import ProfileChange, RecordedAnswer
+from safety.types import Tier
+
+
+class StaleConversation(Exception):
+    """Someone else saved this conversation first: a lost update is an error, never a silent overwrite."""
+
+
+class NotFound(Exception):
+    """A row named on the command line or in a command does not exist."""
+
+
+def _insert_ignore(conn: Connection, table: t.Table) -> Insert:
+    """INSERT that skips a duplicate key, portable across SQLite and PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise RuntimeError(f"unsupported database {conn.dialect.name}")
+
+
+# inbound receipts
+
+def record_receipt(conn: Connection, *, transport: str, message_id: str, at: datetime) -> bool:
+    """True the first time a (transport, message id) is seen; False for a redelivery."""
+    result = conn.execute(
+        _insert_ignore(conn, t.inbound_receipts).values(transport=transport, message_id=message_id, received_at=at)
+    )
+    return result.rowcount == 1
+
+
+# people
+
+def _coach(row: RowMapping) -> Coach:
+    return Coach(id=row["id"], name=row["name"])
+
+
+def _coachee(row: RowMapping) -> Coachee:
+    return Coachee.model_validate(dict(row))
+
+
+def add_coach(conn: Connection, *, name: str, at: datetime) -> Coach:
+    new_id = conn.execute(insert(t.coaches).values(name=name, created_at=at).returning(t.coaches.c.id)).scalar_one()
+    return Coach(id=new_id, name=name)
+
+
+def get_coach(conn: Connection, coach_id: int) -> Coach:
+    row = conn.execute(select(t.coaches).where(t.coaches.c.id == coach_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no coach with id {coach_id}")
+    return _coach(row)
+
+
+def list_coaches(conn: Connection) -> list[Coach]:
+    return [_coach(r) for r in conn.execute(select(t.coaches).order_by(t.coaches.c.id)).mappings()]
+
+
+_COACHEE_COLUMNS = (
+    t.coachees.c.id, t.coachees.c.coach_id, t.coachees.c.name, t.coachees.c.status, t.coachees.c.timezone,
+    t.coachees.c.consent_store, t.coachees.c.consent_share,
+)
+
+
+def add_coachee(conn: Connection, *, coach_id: int, name: str, at: datetime) -> Coachee:
+    get_coach(conn, coach_id)
+    new_id = conn.execute(
+        insert(t.coachees).values(coach_id=coach_id, name=name, status="active", created_at=at)
+        .returning(t.coachees.c.id)
+    ).scalar_one()
+    return get_coachee(conn, new_id)
+
+
+def get_coachee(conn: Connection, coachee_id: int) -> Coachee:
+    row = conn.execute(select(*_COACHEE_COLUMNS).where(t.coachees.c.id == coachee_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no coachee with id {coachee_id}")
+    return _coachee(row)
+
+
+def list_coachees(conn: Connection, *, coach_id: int | None = None) -> list[Coachee]:
+    query = select(*_COACHEE_COLUMNS).order_by(t.coachees.c.id)
+    if coach_id is not None:
+        query = query.where(t.coachees.c.coach_id == coach_id)
+    return [_coachee(r) for r in conn.execute(query).mappings()]
+
+
+def set_coachee_status(conn: Connection, coachee_id: int, status: str) -> None:
+    conn.execute(update(t.coachees).where(t.coachees.c.id == coachee_id).values(status=status))
+
+
+def apply_profile(conn: Connection, coachee_id: int, changes: Sequence[ProfileChange]) -> None:
+    values: dict[str, object] = {}
+    for change in changes:
+        if change.field == "timezone":
+            values["timezone"] = change.value
+        else:
+            values[change.field] = change.value == "yes"
+    if values:
+        conn.execute(update(t.coachees).where(t.coachees.c.id == coachee_id).values(**values))
+
+
+def add_identity(
+    conn: Connection, *, transport: str, external_id: str, coach_id: int | None = None,
+    coachee_id: int | None = None, chat_id: str | None = None,
+) -> None:
+    existing = find_identity(conn, transport=transport, external_id=external_id)
+    if existing is not None:
+        raise ValueError(f"{transport} id {external_id} already belongs to someone")
+    conn.execute(insert(t.identities).values(
+        transport=transport, external_id=external_id, chat_id=chat_id, coach_id=coach_id, coachee_id=coachee_id,
+    ))
+
+
+def find_identity(conn: Connection, *, transport: str, external_id: str) -> Identity | None:
+    row = conn.execute(
+        select(t.identities.c.transport, t.identities.c.external_id, t.identities.c.chat_id,
+               t.identities.c.coach_id, t.identities.c.coachee_id)
+        .where(t.identities.c.transport == transport, t.identities.c.external_id == external_id)
+    ).mappings().first()
+    return None if row is None else Identity.model_validate(dict(row))
+
+
+def identities_of(conn: Connection, *, coach_id: int | None = None, coachee_id: int | None = None) -> list[Identity]:
+    query = select(t.identities.c.transport, t.identities.c.external_id, t.identities.c.chat_id,
+                   t.identities.c.coach_id, t.identities.c.coachee_id).order_by(t.identities.c.id)
+    if coach_id is not None:
+        query = query.where(t.identities.c.coach_id == coach_id)
+    if coachee_id is not None:
+        query = query.where(t.identities.c.coachee_id == coachee_id)
+    return [Identity.model_validate(dict(r)) for r in conn.execute(query).mappings()]
+
+
+def address_of(identity: Identity) -> ConversationKey:
+    """Where to write to someone: their private chat on that transport."""
+    return ConversationKey(
+        transport=identity.transport, user=identity.external_id, chat=identity.chat_id or identity.external_id
+    )
+
+
+# invites
+
+def create_invite(conn: Connection, *, coach_id: int, at: datetime, valid_for: timedelta) -> str:
+    get_coach(conn, coach_id)
+    code = secrets.token_urlsafe(12)
+    conn.execute(insert(t.invites).values(code=code, coach_id=coach_id, created_at=at, expires_at=at + valid_for))
+    return code
+
+
+def redeem_invite(conn: Connection, *, code: str, at: datetime) -> int | None:
+    """Claim an unused, unexpired code atomically; returns the coach id, or None if it can't be used."""
+    row = conn.execute(
+        update(t.invites)
+        .where(t.invites.c.code == code, t.invites.c.used_at.is_(None), t.invites.c.expires_at > at)
+        .values(used_at=at)
+        .returning(t.invites.c.coach_id)
+    ).first()
+    return None if row is None else int(row[0])
+
+
+def mark_invite_used_by(conn: Connection, *, code: str, coachee_id: int) -> None:
+    conn.execute(update(t.invites).where(t.invites.c.code == code).values(used_by=coachee_id))
+
+
+# sessions
+
+def add_session(conn: Connection, *, coachee_id: int, at: datetime, timezone: str, number: int | None) -> Session:
+    get_coachee(conn, coachee_id)
+    if number is None:
+        last = conn.execute(
+            select(func.max(t.sessions.c.number)).where(t.sessions.c.coachee_id == coachee_id)
+        ).scalar()
+        number = (last or 0) + 1
+    new_id = conn.execute(
+        insert(t.sessions).values(coachee_id=coachee_id, number=number, at=at, timezone=timezone, status="planned")
+        .returning(t.sessions.c.id)
+    ).scalar_one()
+    return Session(id=new_id, coachee_id=coachee_id, number=number, at=at, timezone=timezone, status="planned")
+
+
+def list_sessions(conn: Connection, *, coachee_id: int) -> list[Session]:
+    rows = conn.execute(
+        select(t.sessions).where(t.sessions.c.coachee_id == coachee_id).order_by(t.sessions.c.number)
+    ).mappings()
+    return [Session.model_validate(dict(r)) for r in rows]
+
+
+# conversations
+
+def _conversation(row: RowMapping) -> Conversation:
+    return Conversation(
+        id=row["id"], transport=row["transport"], user_id=row["user_id"], chat_id=row["chat_id"],
+        coachee_id=row["coachee_id"], safety_tier=Tier(row["safety_tier"]), version=row["version"],
+        data=ConversationData.model_validate_json(row["data"]),
+    )
+
+
+_CONVERSATION_COLUMNS = (
+    t.conversations.c.id, t.conversations.c.transport, t.conversations.c.user_id, t.conversations.c.chat_id,
+    t.conversations.c.coachee_id, t.conversations.c.safety_tier, t.conversations.c.version,
+    t.conversations.c.data,
+)
+
+
+def load_conversation(conn: Connection, key: ConversationKey) -> Conversation | None:
+    row = conn.execute(
+        select(*_CONVERSATION_COLUMNS).where(
+            t.conversations.c.transport == key.transport,
+            t.conversations.c.user_id == key.user,
+            t.conversations.c.chat_id == key.chat,
+        )
+    ).mappings().first()
+    return None if row is None else _conversation(row)
+
+
+def conversation_of(conn: Connection, coachee_id: int) -> Conversation | None:
+    """The coachee's most recently active conversation."""
+    row = conn.execute(
+        select(*_CONVERSATION_COLUMNS).where(t.conversations.c.coachee_id == coachee_id)
+        .order_by(t.conversations.c.updated_at.desc()).limit(1)
+    ).mappings().first()
+    return None if row is None else _conversation(row)
+
+
+def create_conversation(
+    conn: Connection, key: ConversationKey, *, coachee_id: int | None, at: datetime
+) -> Conversation:
+    new_id = conn.execute(
+        insert(t.conversations).values(
+            transport=key.transport, user_id=key.user, chat_id=key.chat, coachee_id=coachee_id,
+            data="{}", safety_tier=Tier.NONE.value, version=1, updated_at=at,
+        ).returning(t.conversations.c.id)
+    ).scalar_one()
+    return Conversation(
+        id=new_id, transport=key.transport, user_id=key.user, chat_id=key.chat, coachee_id=coachee_id,
+        safety_tier=Tier.NONE, version=1, data=ConversationData(),
+    )
+
+
+def save_conversation(conn: Connection, conversation: Conversation, *, at: datetime) -> Conversation:
+    """Write with a version check (an ETag), returning the saved copy with its new version."""
+    data = conversation.data
+    position = data.position
+    result = conn.execute(
+        update(t.conversations)
+        .where(and_(t.conversations.c.id == conversation.id, t.conversations.c.version == conversation.version))
+        .values(
+            coachee_id=conversation.coachee_id,
+            flow=position.flow if position else None,
+            state=position.state if position else None,
+            data=data.model_dump_json(exclude_defaults=True),
+            safety_tier=conversation.safety_tier.value,
+            version=conversation.version + 1,
+            updated_at=at,
+        )
+    )
+    if result.rowcount != 1:
+        raise StaleConversation(f"conversation {conversation.id} changed underneath this turn")
+    return conversation.model_copy(update={"version": conversation.version + 1})
+
+
+# answers
+
+def add_answers(
+    conn: Connection, *, coachee_id: int, answers: Sequence[RecordedAnswer], at: datetime, shared: bool
+) -> None:
+    if not answers:
+        return
+    conn.execute(insert(t.answers), [
+        {"coachee_id": coachee_id, "flow": a.flow, "run_id": a.run_id, "question": a.question, "text": a.text,
+         "shared": shared, "created_at": at}
+        for a in answers
+    ])
+    readings = [a for a in answers if a.scale is not None]
+    if readings:
+        conn.execute(insert(t.scale_readings), [
+            {"coachee_id": coachee_id, "value": a.scale, "flow": a.flow, "recorded_at": at} for a in readings
+        ])
+
+
+def answers_of(conn: Connection, coachee_id: int, *, shared_only: bool = False) -> list[StoredAnswer]:
+    query = select(t.answers.c.flow, t.answers.c.run_id, t.answers.c.question, t.answers.c.text,
+                   t.answers.c.shared, t.answers.c.created_at).where(t.answers.c.coachee_id == coachee_id)
+    if shared_only:
+        query = query.where(t.answers.c.shared.is_(True))
+    rows = conn.execute(query.order_by(t.answers.c.id)).mappings()
+    return [StoredAnswer.model_validate(dict(r)) for r in rows]
+
+
+def scale_history(conn: Connection, coachee_id: int) -> list[tuple[datetime, int]]:
+    rows = conn.execute(
+        select(t.scale_readings.c.recorded_at, t.scale_readings.c.value)
+        .where(t.scale_readings.c.coachee_id == coachee_id).order_by(t.scale_readings.c.id)
+    )
+    return [(r[0], int(r[1])) for r in rows]
+
+
+# outbox
+
+def add_outbox(
+    conn: Connection, *, to: ConversationKey, replies: Sequence[Reply], kind: str, at: datetime,
+    coachee_id: int | None, priority: int = 0,
+) -> list[int]:
+    ids = []
+    for reply in replies:
+        ids.append(conn.execute(
+            insert(t.outbox).values(
+                transport=to.transport, user_id=to.user, chat_id=to.chat, coachee_id=coachee_id, kind=kind,
+                priority=priority, payload=reply.model_dump_json(exclude_defaults=True), status="pending",
+                attempts=0, next_attempt_at=at, created_at=at,
+            ).returning(t.outbox.c.id)
+        ).scalar_one())
+    return ids
+
+
+def outbox_rows(conn: Connection, *, statuses: Sequence[str], limit: int = 1000) -> list[OutboxRow]:
+    rows = conn.execute(
+        select(t.outbox).where(t.outbox.c.status.in_(statuses)).order_by(t.outbox.c.id).limit(limit)
+    ).mappings()
+    return [OutboxRow.model_validate(dict(r)) for r in rows]
+
+
+# safety events
+
+def add_safety_event(
+    conn: Connection, *, coachee_id: int | None, conversation_id: int | None, tier: Tier, rules: Sequence[str],
+    ruleset_version: str, action: str, alert_outbox_id: int | None, at: datetime,
+) -> int:
+    return int(conn.execute(
+        insert(t.safety_events).values(
+            coachee_id=coachee_id, conversation_id=conversation_id, tier=tier.value, rules=json.dumps(list(rules)),
+            ruleset_version=ruleset_version, action=action, alert_outbox_id=alert_outbox_id,
+            alert_delivered=False, at=at,
+        ).returning(t.safety_events.c.id)
+    ).scalar_one())

@@ -1,0 +1,35 @@
+"""The one small protocol at the transport seam, in the spirit of httpx's BaseTransport."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from bot.types import InboundMessage, Outbound
+
+InboundHandler = Callable[[InboundMessage], Awaitable[None]]
+
+
+class DeliveryError(Exception):
+    """A send failed. `retry_after` is the platform's own wait hint; `permanent` means don't retry."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Transport(Protocol):
+    """A chat platform: it feeds inbound messages to a handler and delivers replies."""
+
+    name: str
+
+    async def start(self, handler: InboundHandler) -> None:
+        """Begin receiving; returns once receiving is set up (or, for the console, finished)."""
+
+    async def send(self, message: Outbound) -> str | None:
+        """Deliver one reply; returns the platform's message id if it has one."""
+
+    async def stop(self) -> None:
+        """Stop receiving and release resources."""

@@ -1,0 +1,89 @@
+"""The terminal chat: one stdin line in, replies out. Buttons show as numbered options."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TextIO
+
+from bot.transports.base import InboundHandler
+from bot.types import Button, ConversationKey, InboundMessage, Outbound
+
+
+class ConsoleTransport:
+    name = "console"
+
+    def __init__(
+        self,
+        *,
+        user: str,
+        display_name: str,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        after_turn: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        self.user = user
+        self.display_name = display_name
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.after_turn = after_turn
+        self._buttons: tuple[Button, ...] = ()
+        self._ids = itertools.count(1)
+        self._stopped = False
+        self._session = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+
+    async def start(self, handler: InboundHandler) -> None:
+        """Read until EOF or /quit; each line is handled, and its replies shown, before the next is read."""
+        while not self._stopped:
+            line = await asyncio.to_thread(self.stdin.readline)
+            if not line:
+                break
+            text = line.rstrip("\r\n")
+            if text.strip().lower() in ("/quit", "/exit"):
+                break
+            await handler(self._inbound(text))
+            if self.after_turn is not None:
+                await self.after_turn()
+
+    def _inbound(self, text: str) -> InboundMessage:
+        payload = self._pressed(text)
+        return InboundMessage(
+            key=ConversationKey(transport=self.name, user=self.user, chat=self.user),
+            message_id=f"{self._session}-{next(self._ids)}",
+            text=None if payload else text,
+            payload=payload,
+            received_at=datetime.now(UTC),
+            display_name=self.display_name,
+        )
+
+    def _pressed(self, text: str) -> str | None:
+        """Typing a shown option's number or its label presses that button."""
+        choice = text.strip().lower()
+        for index, button in enumerate(self._buttons, start=1):
+            if choice in (str(index), button.label.lower()):
+                return button.payload
+        return None
+
+    async def send(self, message: Outbound) -> str | None:
+        reply = message.reply
+        lines = []
+        if message.key.user != self.user:
+            lines.append(f"[to {message.key.user}]")
+        else:
+            self._buttons = reply.buttons
+        lines.append(reply.text)
+        if reply.buttons and not (len(reply.buttons) == 10 and reply.buttons[0].label == "1"):
+            lines.append("  " + "   ".join(f"{i}) {b.label}" for i, b in enumerate(reply.buttons, start=1)))
+        elif reply.buttons:
+            lines.append("  (type a number from 1 to 10)")
+        if reply.attachment is not None:
+            lines.append(f"  [attachment: {reply.attachment.filename}]")
+        self.stdout.write("\n".join(lines) + "\n\n")
+        self.stdout.flush()
+        return None
+
+    async def stop(self) -> None:
+        self._stopped = True

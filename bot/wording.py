@@ -1,0 +1,56 @@
+"""The engine's own reply templates, loaded and checked once at start-up."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+REPLIES = Path(__file__).resolve().parent / "replies.toml"
+
+COMMANDS = (
+    ("/help", "what you can do"),
+    ("/skip", "skip an optional question"),
+    ("/back", "change your previous answer"),
+    ("/pause", "pause our conversation"),
+    ("/resume", "carry on after a pause"),
+    ("/privacy", "what I keep and who sees it"),
+)
+
+
+class EngineWording(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stranger: str
+    bad_invite: str
+    already_joined: str
+    help: str
+    unknown_command: str
+    idle: str
+    cant_skip: str
+    nothing_to_skip: str
+    nothing_back: str
+    paused: str
+    still_paused: str
+    nothing_paused: str
+    resuming: str
+    privacy: str
+    stopped: str
+    no_store_answer: str
+    coach_hello: str
+    coach_only: str
+    coach_caseload: str
+    coach_no_caseload: str
+    coach_resumed: str
+    coach_not_held: str
+    coach_who: str
+    coach_which: str
+
+    @classmethod
+    def load(cls, path: Path = REPLIES) -> EngineWording:
+        return cls.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+
+    @staticmethod
+    def command_list() -> str:
+        return "\n".join(f"{name}: {what}" for name, what in COMMANDS)

@@ -1,0 +1,64 @@
+"""The screener's boundary types, shared by the screener, the routing and the engine."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Tier(str, Enum):
+    """Risk tiers from POLICY.md, ordered: a higher tier always wins."""
+
+    NONE = "none"
+    CHECK = "check"
+    STRESS = "stress"
+    CRISIS = "crisis"
+    EMERGENCY = "emergency"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Tier):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Tier):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Tier):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Tier):
+            return NotImplemented
+        return self.rank >= other.rank
+
+
+_RANK = {Tier.NONE: 0, Tier.CHECK: 1, Tier.STRESS: 2, Tier.CRISIS: 3, Tier.EMERGENCY: 4}
+
+
+class Turn(BaseModel):
+    """One earlier line of the conversation, so a short reply ("yes", "I have them here") reads right."""
+
+    model_config = ConfigDict(frozen=True)
+
+    speaker: Literal["coachee", "bot"]
+    text: str
+
+
+class Screening(BaseModel):
+    """What the screener decided and why: the rule ids make every decision explainable."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tier: Tier
+    rules: tuple[str, ...] = ()
+    ruleset_version: str
