@@ -63,10 +63,10 @@ class OutboxSender:
             stopper.cancel()
 
     def _due(self) -> list[OutboxRow]:
+        """Pending rows, alerts first; rows not yet due are included so they can hold back their chat."""
         query = (
             select(t.outbox)
-            .where(t.outbox.c.status == "pending", t.outbox.c.next_attempt_at <= self.clock(),
-                   t.outbox.c.transport.in_([*self.transports, "unrouted"]))
+            .where(t.outbox.c.status == "pending", t.outbox.c.transport.in_([*self.transports, "unrouted"]))
             .order_by(t.outbox.c.priority.desc(), t.outbox.c.id)
             .limit(self.batch)
         )
@@ -78,8 +78,11 @@ class OutboxSender:
         async with self._sending:
             delivered = 0
             blocked: set[tuple[str, str]] = set()
+            now = self.clock()
             for row in self._due():
                 chat = (row.transport, row.chat_id)
+                if row.next_attempt_at > now:
+                    blocked.add(chat)  # an earlier row is backing off: the rest of this chat waits behind it
                 if chat in blocked:
                     continue
                 if await self._deliver(row):

@@ -1,0 +1,52 @@
+"""The terminal chat: numbered buttons, labels, EOF and /quit."""
+
+from __future__ import annotations
+
+import io
+
+from bot.transports.console import ConsoleTransport
+from bot.types import Button, ConversationKey, InboundMessage, Outbound, Reply
+
+
+async def _run(lines: str, *, show: Reply | None = None) -> tuple[list[InboundMessage], str]:
+    out = io.StringIO()
+    console = ConsoleTransport(user="me", display_name="Me", stdin=io.StringIO(lines), stdout=out)
+    if show is not None:
+        await console.send(Outbound(key=ConversationKey(transport="console", user="me", chat="me"), reply=show,
+                                    outbox_id=1))
+    got: list[InboundMessage] = []
+
+    async def handler(msg: InboundMessage) -> None:
+        got.append(msg)
+
+    await console.start(handler)
+    return got, out.getvalue()
+
+
+YES_NO = Reply(text="Shall we?", buttons=(Button(label="Yes", payload="f:s:yes"), Button(label="No", payload="f:s:no")))
+
+
+async def test_buttons_show_as_numbered_options_and_number_or_label_press_them() -> None:
+    got, out = await _run("2\nyes\nsomething else\n", show=YES_NO)
+    assert "1) Yes   2) No" in out
+    assert [(m.text, m.payload) for m in got] == [(None, "f:s:no"), (None, "f:s:yes"), ("something else", None)]
+
+
+async def test_eof_and_quit_end_the_chat() -> None:
+    got, _ = await _run("one\n/quit\nnever read\n")
+    assert [m.text for m in got] == ["one"]
+    got, _ = await _run("")
+    assert got == []
+
+
+async def test_messages_for_someone_else_are_labelled() -> None:
+    out = io.StringIO()
+    console = ConsoleTransport(user="me", display_name="Me", stdin=io.StringIO(""), stdout=out)
+    await console.send(Outbound(key=ConversationKey(transport="console", user="coach", chat="coach"),
+                                reply=Reply(text="Safety alert"), outbox_id=1))
+    assert out.getvalue().startswith("[to coach]\nSafety alert")
+
+
+async def test_each_line_gets_its_own_message_id() -> None:
+    got, _ = await _run("a\na\n")
+    assert len({m.message_id for m in got}) == 2

@@ -1,0 +1,173 @@
+"""The engine's promises: screen first, de-duplicate, one transaction, resume after restart, order."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import build_app
+from bot.config import Config
+from bot.storage import schema as t
+from bot.storage import store
+from bot.transports.memory import MemoryTransport
+from flows.stepper import FlowRunner
+from tests.conftest import Harness, MarkerScreener, make_harness, onboard
+
+
+def _count(h: Harness, table: t.Table) -> int:
+    with h.app.db.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+async def test_first_message_starts_onboarding_with_the_not_a_crisis_service_notice(harness: Harness) -> None:
+    text = await harness.texts("hello")
+    assert "Hello Sam" in text
+    assert "not a crisis service" in text
+    assert "999" in text and "111" in text
+
+
+async def test_screen_runs_before_any_flow_logic(harness: Harness, screener: MarkerScreener,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    await onboard(harness)
+    order: list[str] = []
+    real_screen, real_answer = screener.screen, FlowRunner.answer
+
+    def screen(text: str, **kwargs: object) -> object:
+        order.append("screen")
+        return real_screen(text, **kwargs)  # type: ignore[arg-type]
+
+    def answer(self: FlowRunner, *args: object, **kwargs: object) -> object:
+        order.append("flow")
+        return real_answer(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(screener, "screen", screen)
+    monkeypatch.setattr(FlowRunner, "answer", answer)
+    await harness.say("To chair meetings calmly")
+    assert order == ["screen", "flow"]
+
+
+async def test_a_risky_answer_never_reaches_the_flow(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    await onboard(harness)
+    reached: list[object] = []
+    monkeypatch.setattr(FlowRunner, "answer", lambda *a, **k: reached.append(a))
+    await harness.say("my goal [crisis]")
+    assert reached == []
+    with harness.app.db.connect() as conn:
+        assert store.answers_of(conn, harness.coachee_id) == []
+
+
+async def test_a_repeated_message_id_is_ignored(harness: Harness) -> None:
+    await onboard(harness)
+    first = await harness.say("Be a calmer chair", message_id="tg-42")
+    again = await harness.say("Be a calmer chair", message_id="tg-42")
+    assert first and again == []
+    with harness.app.db.connect() as conn:
+        goals = [a for a in store.answers_of(conn, harness.coachee_id) if a.question == "goal"]
+    assert len(goals) == 1
+
+
+async def test_an_exception_after_the_flow_step_leaves_nothing_behind(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await onboard(harness)
+    answers, outbox, receipts = _count(harness, t.answers), _count(harness, t.outbox), _count(
+        harness, t.inbound_receipts)
+    with harness.app.db.connect() as conn:
+        before = store.load_conversation(conn, harness.transport.message("u1", "x").key)
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store, "save_conversation", boom)
+    from bot.engine import TurnFailed
+
+    with pytest.raises(TurnFailed):
+        await harness.say("Be a calmer chair", message_id="m-crash")
+    assert _count(harness, t.answers) == answers
+    assert _count(harness, t.outbox) == outbox
+    assert _count(harness, t.inbound_receipts) == receipts
+    with harness.app.db.connect() as conn:
+        after = store.load_conversation(conn, harness.transport.message("u1", "x").key)
+    assert after == before
+    monkeypatch.undo()
+    # The platform redelivers the same message; now it is handled, once.
+    replies = await harness.say("Be a calmer chair", message_id="m-crash")
+    assert "why now" in replies[-1].text
+    assert _count(harness, t.answers) == answers + 1
+
+
+async def test_a_conversation_resumes_where_it_stopped_after_a_restart(
+    config: Config, screener: MarkerScreener
+) -> None:
+    first = make_harness(config, screener)
+    await first.transport.start(first.app.engine.handle)
+    await onboard(first)
+    await first.say("Lead the team huddle")
+    first.app.db.dispose()
+
+    # A new process: a new app and transport on the same SQLite file.
+    app = build_app(config, screener=screener)
+    transport = MemoryTransport()
+    app.add_transport(transport)
+    await transport.start(app.engine.handle)
+    await transport.receive(transport.message("u1", "The team needs it and I'm ready", message_id="after-restart"))
+    await app.outbox.deliver_due()
+    assert "scale of 1 to 10" in transport.texts_to("u1")[-1]
+    with app.db.connect() as conn:
+        questions = [a.question for a in store.answers_of(conn, first.coachee_id)]
+    assert questions == ["goal", "why_now"]
+
+
+async def test_messages_from_one_coachee_sent_at_once_are_handled_in_order(harness: Harness) -> None:
+    await onboard(harness)
+    messages = [harness.transport.message("u1", text) for text in ("goal A", "why B", "5")]
+    await asyncio.gather(*(harness.transport.receive(m) for m in messages))
+    await harness.app.outbox.deliver_due()
+    with harness.app.db.connect() as conn:
+        stored = [(a.question, a.text) for a in store.answers_of(conn, harness.coachee_id)]
+        history = store.scale_history(conn, harness.coachee_id)
+    assert stored == [("goal", "goal A"), ("why_now", "why B"), ("scaling", "5")]
+    assert [v for _, v in history] == [5]
+
+
+async def test_a_stranger_needs_an_invite_and_joins_with_one(harness: Harness) -> None:
+    text = await harness.texts("hi there", user="new-user")
+    assert "invite code" in text
+    with harness.app.db.begin() as conn:
+        code = store.create_invite(conn, coach_id=harness.coach_id, at=harness.app.engine.clock(),
+                                   valid_for=__import__("datetime").timedelta(days=14))
+    joined = await harness.texts(f"/start {code}", user="new-user", name="Priya Patel")
+    assert "Hello Priya" in joined
+    reused = await harness.texts(f"/start {code}", user="another-user")
+    assert "didn't work" in reused
+
+
+async def test_an_unknown_command_lists_the_real_ones(harness: Harness) -> None:
+    await onboard(harness)
+    text = await harness.texts("/dance")
+    assert "/help" in text and "/skip" in text
+
+
+async def test_skip_and_back(harness: Harness) -> None:
+    await onboard(harness)
+    assert "can't be skipped" in await harness.texts("/skip")
+    await harness.say("Chair well")
+    assert "scale" in await harness.texts("/skip")
+    assert "why now" in await harness.texts("/back")
+    assert "scale" in await harness.texts("Because it matters")
+    with harness.app.db.connect() as conn:
+        assert [a.question for a in store.answers_of(conn, harness.coachee_id)] == ["goal", "why_now"]
+
+
+async def test_a_coachee_who_declines_storage_has_no_answers_kept(harness: Harness) -> None:
+    await harness.say("hello")
+    await harness.say("yes")
+    text = await harness.texts("no")
+    assert "won't keep your answers" in text
+    with harness.app.db.connect() as conn:
+        coachee = store.get_coachee(conn, harness.coachee_id)
+    assert coachee.consent_store is False
+    idle = await harness.texts("some words")
+    assert "nothing waiting" in idle

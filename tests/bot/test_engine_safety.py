@@ -1,0 +1,229 @@
+"""The whole safety path for each tier, through the engine on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import build_app
+from bot.config import Config, DatabaseConfig, SafetyConfig
+from bot.engine import PromptRefused
+from bot.storage import schema as t
+from bot.storage import store
+from bot.transports.memory import MemoryTransport
+from tests.conftest import Harness, MarkerScreener, make_harness, onboard
+
+CRISIS_SERVICES = ("111", "option 2", "116 123", "85258", "GP")
+
+
+def _status(h: Harness) -> str:
+    with h.app.db.connect() as conn:
+        return store.get_coachee(conn, h.coachee_id).status
+
+
+def _events(h: Harness) -> list[dict[str, object]]:
+    with h.app.db.connect() as conn:
+        return [dict(r) for r in conn.execute(select(t.safety_events).order_by(t.safety_events.c.id)).mappings()]
+
+
+def _coach_texts(h: Harness) -> list[str]:
+    return h.transport.texts_to(h.coach_user)
+
+
+async def test_check_asks_directly_and_a_no_carries_on_where_we_were(harness: Harness) -> None:
+    await onboard(harness)
+    replies = await harness.say("what's the point of any of it [check]")
+    assert "thoughts of ending their life" in replies[0].text
+    assert [b.label for b in replies[0].buttons] == ["Yes", "No"]
+    replies = await harness.say("no")
+    assert "Thank you for answering" in replies[0].text
+    assert "work on in your coaching" in replies[-1].text  # the goal question again
+    assert _status(harness) == "active"
+    assert [e["action"] for e in _events(harness)] == ["asked_check_question", "check_cleared"]
+    await harness.say("Chair meetings well")
+    with harness.app.db.connect() as conn:
+        assert [a.question for a in store.answers_of(conn, harness.coachee_id)] == ["goal"]
+
+
+@pytest.mark.parametrize("answer", ["yes", "I'm not sure really"])
+async def test_check_answered_yes_or_unclearly_is_treated_as_crisis(harness: Harness, answer: str) -> None:
+    await onboard(harness)
+    await harness.say("I'm done [check]")
+    replies = await harness.say(answer)
+    assert all(s in replies[0].text for s in CRISIS_SERVICES)
+    assert _status(harness) == "hold"
+    assert any("Safety alert for Sam Jones" in x for x in _coach_texts(harness))
+
+
+async def test_check_answer_pressed_as_a_button(harness: Harness) -> None:
+    await onboard(harness)
+    await harness.say("meh [check]")
+    replies = await harness.say(payload="safety:check:no")
+    assert "Thank you for answering" in replies[0].text
+
+
+async def test_stress_shares_the_service_pauses_and_tells_the_coach(harness: Harness) -> None:
+    await onboard(harness)
+    replies = await harness.say("I can't sleep for worry [stress]")
+    assert "Stress Support and Wellbeing" in replies[0].text
+    assert _status(harness) == "paused"
+    assert any("asked for a pause" in x for x in _coach_texts(harness))
+    assert "paused" in (await harness.say("a normal message"))[0].text
+    replies = await harness.say("/resume")
+    assert "work on in your coaching" in replies[-1].text
+    assert _status(harness) == "active"
+
+
+async def test_crisis_stops_coaching_holds_and_alerts_the_coach(harness: Harness) -> None:
+    await onboard(harness)
+    replies = await harness.say("everyone would be better off without me [crisis]")
+    assert len(replies) == 1
+    reply = replies[0].text
+    assert all(s in reply for s in CRISIS_SERVICES)
+    assert "not a crisis service" in reply
+    assert _status(harness) == "hold"
+    (alert,) = [x for x in _coach_texts(harness) if "Safety alert" in x]
+    assert "Sam Jones" in alert and "crisis tier" in alert and "UTC" in alert and "Samaritans" in alert
+    assert "better off" not in alert  # the coach is not shown what was written
+    (event,) = _events(harness)
+    assert event["tier"] == "crisis" and event["action"] == "crisis_hold"
+    assert json.loads(str(event["rules"])) == ["test.crisis"] and event["ruleset_version"] == "test"
+    assert event["alert_delivered"] is True
+
+
+async def test_emergency_puts_999_first(harness: Harness) -> None:
+    await onboard(harness)
+    replies = await harness.say("I've taken them all [emergency]")
+    assert replies[0].text.startswith("Please call 999 or go to A&E now")
+    assert all(s in replies[0].text for s in ("116 123", "85258"))
+    assert _status(harness) == "hold"
+    assert any("emergency tier" in x for x in _coach_texts(harness))
+
+
+async def test_the_hold_holds_across_messages_and_a_restart_until_the_coach_lifts_it(
+    config: Config, screener: MarkerScreener
+) -> None:
+    h = make_harness(config, screener)
+    await h.transport.start(h.app.engine.handle)
+    await onboard(h)
+    await h.say("I want to end it [crisis]")
+    later = await h.say("Chair meetings well")
+    assert "paused while you get support" in later[0].text
+    with h.app.db.connect() as conn:
+        assert store.answers_of(conn, h.coachee_id) == []
+    with pytest.raises(PromptRefused):
+        await h.app.engine.prompt(h.coachee_id, "pre_session")
+
+    # Restart: the hold is in the database, not in memory.
+    app = build_app(config, screener=screener)
+    transport = MemoryTransport()
+    app.add_transport(transport)
+    await transport.start(app.engine.handle)
+    await transport.receive(transport.message("u1", "hello again", message_id="r1"))
+    await app.outbox.deliver_due()
+    assert "paused while you get support" in transport.texts_to("u1")[-1]
+    with app.db.connect() as conn:
+        conversation = store.conversation_of(conn, h.coachee_id)
+    assert conversation is not None and conversation.safety_tier.value == "crisis"
+
+    # An escalation while on hold still alerts again.
+    await transport.receive(transport.message("u1", "I have the tablets here [emergency]", message_id="r2"))
+    await app.outbox.deliver_due()
+    assert transport.texts_to("u1")[-1].startswith("Please call 999")
+    assert any("emergency tier" in x for x in transport.texts_to("c1"))
+
+    # The coach lifts the hold from their own chat.
+    await transport.receive(transport.message("c1", "/resume Sam", message_id="r3"))
+    await app.outbox.deliver_due()
+    assert "back on" in transport.texts_to("c1")[-1]
+    assert "picked your coaching back up" in transport.texts_to("u1")[-2]
+    assert "work on in your coaching" in transport.texts_to("u1")[-1]
+    with app.db.connect() as conn:
+        assert store.get_coachee(conn, h.coachee_id).status == "active"
+    await transport.receive(transport.message("u1", "Chair meetings well", message_id="r4"))
+    with app.db.connect() as conn:
+        assert [a.question for a in store.answers_of(conn, h.coachee_id)] == ["goal"]
+
+
+async def test_later_calm_messages_never_lower_the_tier(harness: Harness) -> None:
+    await onboard(harness)
+    await harness.say("[crisis]")
+    for text in ("I'm fine now honestly", "6", "/resume"):
+        assert "paused while you get support" in (await harness.say(text))[0].text
+    assert _status(harness) == "hold"
+
+
+async def test_safeguarding_contact_is_alerted_too(db_url: str, screener: MarkerScreener) -> None:
+    config = Config(database=DatabaseConfig(url=db_url),
+                    safety=SafetyConfig(alert="coach+safeguarding", safeguarding_contact="2"))
+    h = make_harness(config, screener)
+    await h.transport.start(h.app.engine.handle)
+    with h.app.db.begin() as conn:
+        lead = store.add_coach(conn, name="Safeguarding Lead", at=h.app.engine.clock())
+        store.add_identity(conn, transport="memory", external_id="lead", coach_id=lead.id)
+    await onboard(h)
+    await h.say("[crisis]")
+    assert any("Safety alert for Sam Jones" in x for x in h.transport.texts_to("lead"))
+
+
+def test_the_alert_is_in_the_outbox_even_when_the_process_dies_right_after_the_commit(
+    tmp_path: Path, db_url: str
+) -> None:
+    script = textwrap.dedent(f"""
+        import asyncio, os
+        from bot.app import build_app
+        from bot.config import Config, DatabaseConfig
+        from bot.storage import store
+        from bot.transports.memory import MemoryTransport
+        from tests.conftest import MarkerScreener, onboard, Harness
+
+        async def main():
+            app = build_app(Config(database=DatabaseConfig(url={db_url!r})), screener=MarkerScreener())
+            t = MemoryTransport(); app.add_transport(t)
+            with app.db.begin() as conn:
+                coach = store.add_coach(conn, name="Alex Coach", at=app.engine.clock())
+                store.add_identity(conn, transport="memory", external_id="c1", coach_id=coach.id)
+                e = store.add_coachee(conn, coach_id=coach.id, name="Sam Jones", at=app.engine.clock())
+                store.add_identity(conn, transport="memory", external_id="u1", coachee_id=e.id)
+            await t.start(app.engine.handle)
+            await t.receive(t.message("u1", "hello"))
+            await t.receive(t.message("u1", "[crisis]"))
+            os._exit(9)  # killed right after the commit, before anything was delivered
+
+        asyncio.run(main())
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert done.returncode == 9
+    app = build_app(Config(database=DatabaseConfig(url=db_url)), screener=MarkerScreener())
+    with app.db.connect() as conn:
+        pending = store.outbox_rows(conn, statuses=["pending"])
+    alerts = [r for r in pending if r.kind == "alert"]
+    assert len(alerts) == 1 and alerts[0].user_id == "c1"
+    transport = MemoryTransport()
+    app.add_transport(transport)
+    import asyncio
+
+    asyncio.run(app.outbox.deliver_due())
+    assert transport.texts_to("c1")[0].startswith("Safety alert for Sam Jones")
+    with app.db.connect() as conn:
+        (event,) = [dict(r) for r in conn.execute(select(t.safety_events)).mappings()]
+    assert event["alert_delivered"] is True
+
+
+async def test_a_stranger_in_crisis_is_signposted_without_an_invite(harness: Harness) -> None:
+    replies = await harness.say("I want to die [crisis]", user="stranger")
+    assert all(s in replies[0].text for s in ("116 123", "85258"))
+    assert "{coach}" not in replies[0].text
+
+
+async def test_only_a_coach_can_lift_a_hold(harness: Harness) -> None:
+    await onboard(harness)
+    await harness.say("[crisis]")
+    await harness.say("/resume Sam")
+    assert _status(harness) == "hold"

@@ -1,0 +1,66 @@
+"""Answer parsing: what people really type, and never a crash on anything."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flows.parsing import MAX_ANSWER_CHARS, Parsed, Problem, clean_text, parse_answer, parse_date, parse_scale
+from flows.registry import FlowRegistry
+from flows.spec import AnswerKind, StateSpec
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("7", 7), ("7/10", 7), ("seven", 7), ("about a 6", 6), ("I'd say a 4 out of 10", 4), ("10", 10), ("1", 1),
+    (" 3 ", 3), ("Eight", 8),
+])
+def test_scale_readings(text: str, value: int) -> None:
+    parsed = parse_scale(text)
+    assert isinstance(parsed, Parsed) and parsed.scale == value
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("0", "scale_range"), ("11", "scale_range"), ("eleven", "scale_range"), ("6-7", "scale_between"),
+    ("6 or 7", "scale_between"), ("lots", "scale_not_number"), ("", "empty"), ("5.5", "scale_range"),
+])
+def test_scale_problems(text: str, reason: str) -> None:
+    parsed = parse_scale(text)
+    assert isinstance(parsed, Problem) and parsed.reason == reason
+
+
+TODAY = date(2026, 11, 20)  # a Friday
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("today", date(2026, 11, 20)), ("tomorrow", date(2026, 11, 21)), ("next Friday", date(2026, 11, 27)),
+    ("monday", date(2026, 11, 23)), ("in 2 weeks", date(2026, 12, 4)), ("15 March", date(2027, 3, 15)),
+    ("1/12", date(2026, 12, 1)), ("2026-12-01", date(2026, 12, 1)), ("3rd of December", date(2026, 12, 3)),
+])
+def test_dates(text: str, expected: date) -> None:
+    parsed = parse_date(text, today=TODAY)
+    assert isinstance(parsed, Parsed) and parsed.value == expected.isoformat()
+
+
+def test_long_answers_are_trimmed_and_flagged() -> None:
+    parsed = clean_text("a" * 5000)
+    assert isinstance(parsed, Parsed) and parsed.trimmed and len(parsed.text) == MAX_ANSWER_CHARS
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\u200b", "🙂🙂", "👍"])
+def test_empty_and_emoji_only_text_is_not_an_answer(text: str) -> None:
+    assert isinstance(clean_text(text), Problem)
+
+
+STATES = [state for flow in FlowRegistry.load().names() for state in FlowRegistry.load().spec(flow).states
+          if state.answer is not AnswerKind.NONE]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=300), index=st.integers(min_value=0, max_value=len(STATES) - 1))
+def test_parsing_never_crashes_on_any_unicode(text: str, index: int) -> None:
+    state: StateSpec = STATES[index]
+    result = parse_answer(state, text, today=TODAY)
+    assert isinstance(result, Parsed | Problem)
