@@ -1,0 +1,127 @@
+"""The command line contract: ids as the last line, --json, exit 2 with one line on errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cfg(tmp_path: Path) -> str:
+    path = tmp_path / "coachbot.toml"
+    path.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "cli.db"}"\n')
+    return str(path)
+
+
+def run(cfg: str, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["--config", cfg, *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def last_line(out: str) -> str:
+    return out.strip().splitlines()[-1]
+
+
+def test_coaches_coachees_sessions_and_invites(cfg: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(cfg, "coach", "add", "--name", "Alex Coach", "--telegram-id", "111", capsys=capsys)
+    assert code == 0
+    coach_id = last_line(out)
+    code, out, _ = run(cfg, "coachee", "add", "--coach", coach_id, "--name", "Sam Jones", "--slack-id", "U1",
+                       capsys=capsys)
+    coachee_id = last_line(out)
+    code, out, _ = run(cfg, "coachee", "list", "--json", capsys=capsys)
+    (row,) = json.loads(out)
+    assert row["id"] == int(coachee_id) and row["coach_id"] == int(coach_id)
+    assert row["name"] == "Sam Jones" and row["status"] == "active" and row["transport"] == "slack"
+    code, out, _ = run(cfg, "coach", "list", "--json", capsys=capsys)
+    assert json.loads(out) == [{"id": int(coach_id), "name": "Alex Coach", "transports": ["telegram"]}]
+    code, out, _ = run(cfg, "session", "add", "--coachee", coachee_id, "--at", "2026-12-01T10:00", capsys=capsys)
+    assert code == 0 and last_line(out).isdigit()
+    code, out, _ = run(cfg, "session", "list", "--coachee", coachee_id, "--json", capsys=capsys)
+    (session,) = json.loads(out)
+    assert session["number"] == 1 and session["at"] == "2026-12-01T10:00:00+00:00"
+    code, out, _ = run(cfg, "invite", "--coach", coach_id, capsys=capsys)
+    code_line = last_line(out)
+    assert f"/start {code_line}" in out and len(code_line) >= 16
+
+
+def test_usage_and_missing_records_exit_2_with_one_line(cfg: str, capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["coachee", "add", "--name", "X"], ["coachee", "add", "--coach", "99", "--name", "X"],
+                 ["session", "add", "--coachee", "1", "--at", "soon"], ["frobnicate"],
+                 ["prompt", "--coachee", "1", "--flow", "nope"]):
+        code, out, err = run(cfg, *args, capsys=capsys)
+        assert code == 2, args
+        assert len(err.strip().splitlines()) == 1, (args, err)
+        assert "Traceback" not in err
+
+
+def test_prompt_starts_a_flow_into_the_outbox(cfg: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(cfg, "coach", "add", "--name", "Alex", capsys=capsys)
+    _, out, _ = run(cfg, "coachee", "add", "--coach", last_line(out), "--name", "Sam", "--telegram-id", "5",
+                    capsys=capsys)
+    coachee = last_line(out)
+    code, _, err = run(cfg, "prompt", "--coachee", coachee, "--flow", "pre_session", capsys=capsys)
+    assert code == 2 and "hasn't finished onboarding" in err
+    code, _, _ = run(cfg, "prompt", "--coachee", coachee, "--flow", "onboarding", capsys=capsys)
+    assert code == 0
+    from bot.config import load_config
+    from bot.storage import store
+    from bot.storage.db import open_engine
+
+    engine = open_engine(load_config(cfg).database.url)
+    with engine.connect() as conn:
+        (row,) = store.outbox_rows(conn, statuses=["pending"])
+    assert row.transport == "telegram" and row.chat_id == "5" and "Hello Sam" in row.payload
+
+
+def test_db_upgrade(cfg: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(cfg, "db", "upgrade", capsys=capsys)
+    assert code == 0 and "up to date" in out
+
+
+def _coachbot(*args: str, stdin: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "COACHBOT_CONFIG"}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
+                          cwd=cwd, env={**env, "PYTHONPATH": str(ROOT)}, timeout=120)
+
+
+def test_chat_in_a_real_process_greets_and_exits_0_on_eof(tmp_path: Path) -> None:
+    done = _coachbot("chat", "--name", "Robin", stdin="hello\n", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Hello Robin" in done.stdout and "not a crisis service" in done.stdout
+    assert (tmp_path / "coachbot.db").exists()
+
+
+def test_a_scripted_terminal_session_walks_onboarding_into_session_one(tmp_path: Path) -> None:
+    script = "hello\n1\nyes\nyes\nLondon\nLead calmer meetings\nIt's my first band 7 role\nabout a 4\n"
+    done = _coachbot("chat", "--name", "Robin", stdin=script, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.index("Shall we start?") < out.index("keep your answers") < out.index("time zone")
+    assert "What would you like to work on" in out and "why now" in out and "scale of 1 to 10" in out
+    assert "great start" in out
+    digest = _coachbot("digest", "--coachee", "1", stdin="", cwd=tmp_path)
+    assert digest.returncode == 0, digest.stderr
+    assert "Lead calmer meetings" in digest.stdout and "first band 7 role" in digest.stdout
+    assert "4" in digest.stdout
+
+
+def test_chat_resumes_after_a_restart(tmp_path: Path) -> None:
+    _coachbot("chat", "--name", "Robin", stdin="hello\nyes\nyes\nyes\nLondon\n", cwd=tmp_path)
+    done = _coachbot("chat", "--name", "Robin", stdin="Lead calmer meetings\n", cwd=tmp_path)
+    assert "why now" in done.stdout
+
+
+def test_quit_ends_the_chat(tmp_path: Path) -> None:
+    done = _coachbot("chat", stdin="/quit\nhello\n", cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout == ""
