@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +14,8 @@ from bot.storage import store
 from bot.transports.memory import MemoryTransport
 from bot.types import Reply
 from safety.types import Screening, Tier, Turn
+from tests.transports.helpers.fake_slack import FakeSlack
+from tests.transports.helpers.telegram_emulator import EmulatorProcess, new_token
 
 MARKERS = {"[check]": Tier.CHECK, "[stress]": Tier.STRESS, "[crisis]": Tier.CRISIS, "[emergency]": Tier.EMERGENCY}
 
@@ -105,3 +107,21 @@ async def onboard(h: Harness) -> None:
     """Walk onboarding with consent to store and share, ending at the first pre-session question."""
     for answer in ("hello", "yes", "yes", "yes", "London"):
         await h.say(answer)
+
+
+@pytest.fixture(scope="session")
+def telegram_emulator() -> Iterator[EmulatorProcess]:
+    """One telegram-test-api process for the session; tests stay apart by each using its own bot token."""
+    with EmulatorProcess() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def tg_token() -> str:
+    return new_token()
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
