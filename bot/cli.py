@@ -147,13 +147,12 @@ def cmd_coach(app: App, args: argparse.Namespace) -> int:
             print(coach.id)
             return 0
         coaches = store.list_coaches(conn)
-        rows = [{"id": c.id, "name": c.name,
-                 "transports": [i.transport for i in store.identities_of(conn, coach_id=c.id)]} for c in coaches]
+        rows = [(c, [i.transport for i in store.identities_of(conn, coach_id=c.id)]) for c in coaches]
     if args.json:
-        _print_json(rows)
+        _print_json([{"id": c.id, "name": c.name, "transports": ts} for c, ts in rows])
     else:
-        for row in rows:
-            print(f"{row['id']}\t{row['name']}\t{','.join(row['transports']) or '-'}")
+        for c, ts in rows:
+            print(f"{c.id}\t{c.name}\t{','.join(ts) or '-'}")
     return 0
 
 

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Insert, and_, func, insert, select, update
+from sqlalchemy import Connection, Insert, Table, and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
@@ -35,7 +35,7 @@ class NotFound(Exception):
     """A row named on the command line or in a command does not exist."""
 
 
-def _insert_ignore(conn: Connection, table: t.Table) -> Insert:
+def _insert_ignore(conn: Connection, table: Table) -> Insert:
     """INSERT that skips a duplicate key, portable across SQLite and PostgreSQL."""
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()

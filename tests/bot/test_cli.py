@@ -59,7 +59,7 @@ def test_usage_and_missing_records_exit_2_with_one_line(cfg: str, capsys: pytest
     for args in (["coachee", "add", "--name", "X"], ["coachee", "add", "--coach", "99", "--name", "X"],
                  ["session", "add", "--coachee", "1", "--at", "soon"], ["frobnicate"],
                  ["prompt", "--coachee", "1", "--flow", "nope"]):
-        code, out, err = run(cfg, *args, capsys=capsys)
+        code, _out, err = run(cfg, *args, capsys=capsys)
         assert code == 2, args
         assert len(err.strip().splitlines()) == 1, (args, err)
         assert "Traceback" not in err

@@ -85,5 +85,5 @@ def test_validate_accepts_the_good_flow() -> None:
 
 def test_broken_toml_is_refused(tmp_path: Any) -> None:
     (tmp_path / "x.toml").write_text("name = [")
-    with pytest.raises(FlowError, match="x.toml: not valid TOML"):
+    with pytest.raises(FlowError, match=r"x\.toml: not valid TOML"):
         FlowRegistry.load(tmp_path)

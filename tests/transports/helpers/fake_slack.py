@@ -432,10 +432,7 @@ class FakeSlack:
         if not users:
             return {"ok": False, "error": "users_list_not_supplied"}
         ids = [u.strip() for u in str(users).split(",") if u.strip()]
-        if len(ids) == 1:
-            channel_id = self.dm_channel_for(ids[0])
-        else:
-            channel_id = "G" + "".join(sorted(i[1:] for i in ids))[:20]
+        channel_id = self.dm_channel_for(ids[0]) if len(ids) == 1 else "G" + "".join(sorted(i[1:] for i in ids))[:20]
         return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": channel_id}}
 
     def _users_info(self, args: JsonDict) -> JsonDict:
