@@ -87,7 +87,7 @@ def read_check_answer(text: str | None, payload: str | None) -> str:
         value = payload.removeprefix(CHECK_PAYLOAD)
         return value if value in ("yes", "no") else "unclear"
     folded = " ".join((text or "").lower().replace("’", "'").strip(" .!").split())
-    if folded in _NO or folded.startswith(("no,", "no ", "nope", "nah")) and "but" not in folded:
+    if folded in _NO or (folded.startswith(("no,", "no ", "nope", "nah")) and "but" not in folded):
         return "no"
     if folded in _YES or folded.startswith(("yes", "yeah", "yep")):
         return "yes"

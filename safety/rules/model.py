@@ -1,0 +1,68 @@
+"""What a phrase rule is: a stable id, a tier, a compiled pattern and how guards may treat it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from safety.types import Tier
+
+__all__ = ["Rule", "Subject", "rule"]
+
+
+class Subject(Enum):
+    """Whose experience the phrase must be about for the rule to count."""
+
+    ANY = "any"
+    """The phrase carries its own subject ("kill myself", "my colleague said she...")."""
+    SELF = "self"
+    """First person or no subject at all ("want to die", "suicidal"); not "patients who..."."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One phrase rule. Guards read the flags; the id explains every decision."""
+
+    id: str
+    tier: Tier
+    pattern: re.Pattern[str]
+    subject: Subject = Subject.ANY
+    negatable: bool = True
+    """A negation just before the match ("I would never...") cancels it, or makes it `check` if hedged."""
+    soft: bool = False
+    """Idiom, mild-wording, mitigation and topic guards may lower it. Only allowed up to `stress`."""
+    scoped: bool = True
+    """Clinical-topic spans ("suicide prevention training") cancel it."""
+    third_party: bool = False
+    """About someone else with no relationship named: cancelled when the message is clinical talk."""
+
+    def __post_init__(self) -> None:
+        if self.soft and self.tier > Tier.STRESS:
+            raise ValueError(f"{self.id}: the idiom guard may never lower a crisis or emergency rule")
+        if "." not in self.id:
+            raise ValueError(f"{self.id}: rule ids are category.name")
+
+
+def rule(
+    rule_id: str,
+    tier: Tier,
+    pattern: str,
+    *,
+    subject: Subject = Subject.ANY,
+    negatable: bool = True,
+    soft: bool = False,
+    scoped: bool = True,
+    third_party: bool = False,
+) -> Rule:
+    """Build a rule, compiling its pattern once at import time."""
+    return Rule(
+        id=rule_id,
+        tier=tier,
+        pattern=re.compile(pattern),
+        subject=subject,
+        negatable=negatable,
+        soft=soft,
+        scoped=scoped,
+        third_party=third_party,
+    )
