@@ -1,0 +1,1 @@
+"""Phrase rules by category; each module exposes RULES."""
