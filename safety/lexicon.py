@@ -168,12 +168,16 @@ TIME_PLAN = alt(
     "at the weekend",
     rf"on {_DAY}",
     rf"{_DAY} (?:night|evening)",
-    r"after (?:my|this|the|tonight is|today is|tomorrow is|work|tonights|todays) ?(?:last |next |night |late |long |early )?(?:shift|work|nights?|night shift|day shift)?",
-    r"when (?:i (?:get|finish|am) (?:home|off|done|this|my|work)|i finish(?: \w+){0,2}|everyone is (?:asleep|out|in bed|gone)|"
-    r"the (?:kids|children|house) (?:are|is) (?:asleep|in bed|at school|empty|quiet)|"
-    r"(?:he|she|they) (?:is|are|has|have) (?:out|away|asleep|gone)|it gets dark)",
+    r"after (?:my |this |the |tonight is |today is |tomorrow is |tonights |todays )?(?:last |next |night |late |long |early )?"
+    r"(?:shift|shifts|work|nights|night shift|day shift|handover|clinic)",
+    r"when i (?:get home|get back|get off|finish(?: (?:work|my shift|this shift|tonight|today|up))?|am home|am off|am done|am alone|clock off)",
+    r"when (?:everyone|everybody) (?:is|s|has|goes) (?:asleep|in bed|to bed|away)",
+    r"when the (?:kids|children|house|family) (?:are|is|go|goes) (?:asleep|in bed|at school|empty|quiet|to bed|to sleep)",
+    r"when (?:he|she|they|my \w+|the kids|the children|the house) (?:is|are|has|have|s|goes|go|leaves|gets|get|falls|fall) "
+    r"(?:away|asleep|in bed|at work|to work|off to work|to bed|to sleep|for work|quiet|empty|home|back|in from work)",
+    "when it gets dark",
     r"in (?:an|a few|\d+|two|three|one|half an) (?:hours?|minutes?|mins)",
-    r"before (?:the|my) (?:morning|shift|kids)",
+    r"before (?:the|my) (?:morning|shift|kids get up)",
     "later tonight",
     "later today",
     "once everyone is asleep",

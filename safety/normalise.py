@@ -12,20 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from functools import lru_cache
 from itertools import product
 
-__all__ = [
-    "expand_contractions",
-    "expand_slang",
-    "fix_misspellings",
-    "fold_characters",
-    "join_spaced_letters",
-    "normalise",
-    "squash_stretched",
-    "tokenise_punctuation",
-    "undo_leetspeak",
-]
+__all__ = ["fold_characters", "normalise"]
 
 # --- 1. Unicode folding -------------------------------------------------------------------------
 
@@ -62,16 +52,8 @@ _FOLD_TABLE.update(
     }
 )
 
+# --- Word tables ----------------------------------------------------------------------------------
 
-def fold_characters(text: str) -> str:
-    """NFKC, lower-case, straight quotes, no zero-width or control characters: one alphabet for rules."""
-    return unicodedata.normalize("NFKC", text).translate(_FOLD_TABLE).lower()
-
-
-# --- 2. Letters typed apart: "k i l l", "s.u.i.c.i.d.e", "o.d." ---------------------------------
-
-_DOTTED = re.compile(r"(?<![a-z0-9])(?:[a-z]\.){1,}[a-z](?![a-z0-9])\.?")
-_SPACED = re.compile(r"(?<![a-z0-9'])[a-z](?:[ \-_*.]{1,3}[a-z](?![a-z0-9'])){2,}")
 _RISK_STEMS = (
     "kill",
     "suicid",
@@ -96,96 +78,9 @@ _RISK_STEMS = (
     "wrist",
 )
 
-
-def _join_dotted(match: re.Match[str]) -> str:
-    return match.group(0).replace(".", "")
-
-
-def _join_spaced(match: re.Match[str]) -> str:
-    letters = re.sub(r"[ \-_*.]", "", match.group(0))
-    if any(stem in letters for stem in _RISK_STEMS):
-        # "i k i l l" is "i" + "kill": keep a leading pronoun apart when the rest is the word.
-        if letters[0] in "ia" and any(letters[1:].startswith(s) for s in _RISK_STEMS):
-            return letters[0] + " " + letters[1:]
-        return letters
-    return match.group(0)
-
-
-_GLUED = re.compile(r"\b(kill|killing|end|hurt|cut|harm)(myself|mylife|itall)\b")
-_GLUED_WORDS = {"myself": "myself", "mylife": "my life", "itall": "it all"}
-
-
-def join_spaced_letters(text: str) -> str:
-    """Rejoin letters typed apart to dodge filters; only spaced runs that spell a risk word are joined."""
-    text = _DOTTED.sub(_join_dotted, text)
-    text = _SPACED.sub(_join_spaced, text)
-    return _GLUED.sub(lambda m: m.group(1) + " " + _GLUED_WORDS[m.group(2)], text)
-
-
-# --- 3. Leetspeak: "su1c1de", "k1ll", "d3ad" ------------------------------------------------------
-
-_LEET = re.compile(r"(?<![a-z0-9@$])[a-z0-9@$]*(?:[a-z][0-9@$]|[0-9@$][a-z])[a-z0-9@$]*(?![a-z0-9@$])")
-_LEET_TABLE = str.maketrans({"1": "i", "3": "e", "0": "o", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
-
-
-def _unleet(match: re.Match[str]) -> str:
-    token = match.group(0)
-    plain = token.translate(_LEET_TABLE)
-    if plain.isalpha() and any(stem in plain for stem in _RISK_STEMS):
-        return plain
-    return token
-
-
-def undo_leetspeak(text: str) -> str:
-    """Read digits-as-letters only when the result is a risk word, so "3am" and "band7" stay as typed."""
-    return _LEET.sub(_unleet, text)
-
-
-# --- 4. Stretched letters: "soooo", "pleeease", "killlll" ----------------------------------------
-
-_STRETCHED = re.compile(r"[a-z]*([a-z])\1{2,}[a-z]*")
-_RUN = re.compile(r"([a-z])\1{2,}")
 _VOCAB = frozenset(
     ["so", "no", "yes", "please", "help", "die", "dead", "kill", "killing", "killed", "me", "my", "myself", "alone", "sorry", "bye", "goodbye", "really", "tired", "stressed", "stress", "anxious", "anxiety", "sad", "done", "over", "need", "want", "wanna", "gonna", "cry", "crying", "sleep", "feel", "feeling", "hate", "life", "end", "ending", "pain", "hurt", "hurting", "scared", "fear", "lost", "good", "bad", "well", "all", "all", "too", "very", "now", "soon", "tonight", "today", "tomorrow", "now", "god", "omg", "ugh", "argh", "aargh", "hmm", "oh", "ah", "ahh", "wow", "cool", "fine", "ok", "okay", "love", "lol", "haha", "hahaha", "sooo", "yeah", "nah", "nope", "anymore", "more", "much", "tonight", "shift", "work", "overwhelmed", "exhausted", "knackered", "burnt", "burnout", "panic", "panicking", "awful", "terrible", "horrible", "hopeless", "worthless", "useless", "pointless", "stupid", "silly", "suicide", "suicidal", "pills", "tablets", "overdose", "hell", "still", "will", "all", "till", "full", "call", "fall", "kill", "ill", "feel", "free", "sleep", "keep", "need", "see", "been", "seen", "too", "soon", "off", "stuff", "staff", "stiff", "cliff", "small", "tall", "sell", "tell", "well", "wall", "bill", "fill", "hill", "pass", "less", "loss", "miss", "boss", "mess", "kiss", "class", "glass", "grass", "cross", "dress", "press", "stress", "struggle", "struggling", "cope", "coping", "leave", "alone", "enough", "wrong", "right", "night", "bleeding", "blood", "cut", "cutting", "noose", "rope", "jump", "bridge"]
 )
-
-
-def _squash(match: re.Match[str]) -> str:
-    word = match.group(0)
-    runs = list(_RUN.finditer(word))[:4]
-    for lengths in product((1, 2), repeat=len(runs)):
-        pieces: list[str] = []
-        last = 0
-        for run, keep in zip(runs, lengths, strict=True):
-            pieces.append(word[last : run.start()])
-            pieces.append(run.group(1) * keep)
-            last = run.end()
-        pieces.append(word[last:])
-        candidate = "".join(pieces)
-        if candidate in _VOCAB:
-            return candidate
-    return _RUN.sub(r"\1", word)
-
-
-def squash_stretched(text: str) -> str:
-    """Collapse letters held down for emphasis ("soooo" -> "so", "killlll" -> "kill")."""
-    return _STRETCHED.sub(_squash, text)
-
-
-# --- 5. Contractions, with and without the apostrophe ------------------------------------------
-
-
-def _table_sub(table: Mapping[str, str]) -> Callable[[str], str]:
-    """One precompiled alternation per table: a single pass however many entries it has."""
-    body = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![a-z0-9'])(?:{body})(?![a-z0-9'])")
-
-    def apply(text: str) -> str:
-        return pattern.sub(lambda m: table[m.group(0)], text)
-
-    return apply
-
-
 _CONTRACTIONS = {
     "can't": "can not",
     "cannot": "can not",
@@ -194,8 +89,6 @@ _CONTRACTIONS = {
     "ain't": "is not",
     "i'm": "i am",
     "im": "i am",
-    "i m": "i am",
-    "i ve": "i have",
     "i'ma": "i am going to",
     "imma": "i am going to",
     "ima": "i am going to",
@@ -247,44 +140,6 @@ _CONTRACTIONS = {
     "cuz": "because",
     "cus": "because",
 }
-_expand_table = _table_sub(_CONTRACTIONS)
-_NT = re.compile(r"([a-z])n't\b")
-_APOS_SUFFIX = re.compile(r"([a-z])'(re|ve|ll|d|s|m)\b")
-_PRONOUN_IS = frozenset(
-    ["it", "that", "what", "there", "here", "he", "she", "who", "where", "how", "everything", "nothing", "something", "everyone", "someone", "nobody", "life", "this", "today", "tonight"]
-)
-_ID_BEFORE = re.compile(
-    r"\bid (?=(?:rather|never|like|love|be|have|just|kill|die|do|hurt|end|take|say|give|go|"
-    r"probably|definitely|actually|honestly|only|prefer|want|need|not|sooner|been|taken|done|"
-    r"had|feel|hate|die)\b)"
-)
-_HAD_PARTICIPLE = re.compile(
-    r"\bwould (?=(?:been|taken|done|had|got|gotten|made|written|thought|tried|planned|decided|"
-    r"bought|saved|swallowed|left|gone|said|told|started|stopped|overdosed|eaten|slept|sorted)\b)"
-)
-
-
-def _suffix(match: re.Match[str]) -> str:
-    stem_end, suffix = match.group(1), match.group(2)
-    word_start = match.string.rfind(" ", 0, match.start(1)) + 1
-    word = match.string[word_start : match.start(1)] + stem_end
-    if suffix == "s":
-        return stem_end + (" is" if word in _PRONOUN_IS else "s")
-    return stem_end + {"re": " are", "ve": " have", "ll": " will", "d": " would", "m": " am"}[suffix]
-
-
-def expand_contractions(text: str) -> str:
-    """Spell out contractions ("i'm", "can't", "dont", "id rather") so negation and subjects are visible."""
-    text = text.replace("can't", "can not").replace("won't", "will not").replace("ain't", "is not")
-    text = _NT.sub(lambda m: m.group(1) + " not", text)
-    text = _APOS_SUFFIX.sub(_suffix, text)
-    text = _expand_table(text)
-    text = _ID_BEFORE.sub("i would ", text)
-    text = _HAD_PARTICIPLE.sub("had ", text)
-    return text.replace("'", "")
-
-
-# --- 6. Misspellings -----------------------------------------------------------------------------
 
 _MISSPELLINGS = {
     # suicide / suicidal
@@ -410,17 +265,22 @@ _MISSPELLINGS = {
     "2day": "today",
     "nite": "night",
     "b4": "before",
+    "bout": "about",
+    "abt": "about",
+    "alot": "a lot",
+    "wud": "would",
+    "cud": "could",
+    "shud": "should",
+    "wiv": "with",
+    "dunno": "do not know",
+    "sumtimes": "sometimes",
+    "evry": "every",
+    "evryone": "everyone",
+    "every1": "everyone",
+    "some1": "someone",
+    "no1": "no one",
+    "any1": "anyone",
 }
-fix_misspellings = _table_sub(_MISSPELLINGS)
-fix_misspellings.__doc__ = "Correct the misspellings people really make in risk and stress words."
-
-# --- 7. Slang and abbreviations ------------------------------------------------------------------
-
-_PRE_APOSTROPHE_SLANG = (
-    (re.compile(r"\bo\.?d\.?'(?:d|ed)\b"), "overdosed"),
-    (re.compile(r"\bo\.?d\.?'(?:ing|ding)\b"), "overdosing"),
-    (re.compile(r"\bs/h\b"), "self harm"),
-)
 
 _SLANG = {
     "kms": "kill myself",
@@ -434,10 +294,6 @@ _SLANG = {
     "unalive": "kill",
     "unaliving": "killing",
     "unalived": "killed",
-    "sewer slide": "suicide",
-    "sewer slidal": "suicidal",
-    "sui side": "suicide",
-    "my self": "myself",
     "tbh": "to be honest",
     "tbf": "to be fair",
     "idk": "i do not know",
@@ -457,60 +313,190 @@ _SLANG = {
     "bc": "because",
     "thx": "thanks",
 }
-_expand_slang_table = _table_sub(_SLANG)
-_UNALIVE_BE = re.compile(r"\bbe kill\b")
-_AF = re.compile(r"\b([a-z]+) (?:af|asf|as fuck|as hell)\b")
-_TWO_TO = re.compile(r"\b(want|wants|going|need|wish|ready|about|have|got|like) 2\b")
-_SH = re.compile(
-    r"\b(my|to|of|been|do|did|about|with|from|urge|urges|relapsed|relapse|stop|stopped|started|into|"
-    r"no|some|doing|done|the) sh\b|\bsh (?=(?:again|urges?|thoughts?|scars?|relapse|cuts|free|clean|"
-    r"wounds?|marks)\b)"
+
+
+def fold_characters(text: str) -> str:
+    """NFKC, lower-case, straight quotes, no zero-width or control characters: one alphabet for rules."""
+    if text.isascii():
+        if not text.isprintable() or "&" in text or "`" in text:
+            text = text.translate(_FOLD_TABLE)
+        return text.lower()
+    return unicodedata.normalize("NFKC", text).translate(_FOLD_TABLE).lower()
+
+
+# --- 2. Per-token work, cached: every step below sees one whitespace-free token ------------------
+
+_PIECES = re.compile(r"[a-z0-9@$']+|\.{2,}|[.,!?;:]")
+_LETTERS_APART = re.compile(r"(?:[a-z][.\-_*]){2,}[a-z][.\-_*]?|(?:[a-z]\.){1,}[a-z]\.?")
+_LEET_CHARS = frozenset("0123456789@$")
+_LEET_TABLE = str.maketrans({"1": "i", "3": "e", "0": "o", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_TRIPLE = re.compile(r"([a-z])\1\1")
+_RUN = re.compile(r"([a-z])\1{2,}")
+_APOSTROPHE_WORDS = {
+    "can't": ("can", "not"),
+    "won't": ("will", "not"),
+    "shan't": ("shall", "not"),
+    "ain't": ("is", "not"),
+    "i'm": ("i", "am"),
+    "i'ma": ("i", "am", "going", "to"),
+    "o'clock": ("oclock",),
+}
+_SUFFIXES = {"re": ("are",), "ve": ("have",), "ll": ("will",), "d": ("would",), "m": ("am",)}
+_PRONOUN_IS = frozenset(
+    ["it", "that", "what", "there", "here", "he", "she", "who", "where", "how", "everything", "nothing", "something", "everyone", "someone", "nobody", "life", "this", "today", "tonight"]
 )
-_MY_SELF_KEEP = re.compile(r"\bmyself (esteem|confidence|worth|care|image|belief|doubt)\b")
+_OD_FORMS = {"od'd": "overdosed", "od'ed": "overdosed", "od'ing": "overdosing", "o.d'd": "overdosed", "od'ding": "overdosing"}
 
 
-def _sh(match: re.Match[str]) -> str:
-    if match.group(1):
-        return match.group(1) + " self harm"
-    return "self harm "
+def _has_risk_stem(word: str) -> bool:
+    return any(stem in word for stem in _RISK_STEMS)
 
 
-def expand_slang(text: str) -> str:
-    """Spell out the shorthand people use for risk ("kms", "unalive", "od", "ctb", "sh") and texting."""
-    text = _expand_slang_table(text)
-    text = _UNALIVE_BE.sub("be dead", text)
-    text = _AF.sub(r"so \1", text)
-    text = _TWO_TO.sub(r"\1 to", text)
-    text = _SH.sub(_sh, text)
-    return _MY_SELF_KEEP.sub(r"my self \1", text)
+def _unleet(word: str) -> str:
+    if not any(c in _LEET_CHARS for c in word) or not any(c.isalpha() for c in word):
+        return word
+    plain = word.translate(_LEET_TABLE)
+    return plain if plain.isalpha() and _has_risk_stem(plain) else word
 
 
-# --- 8. Punctuation as tokens --------------------------------------------------------------------
+def _squash(word: str) -> str:
+    if _TRIPLE.search(word) is None:
+        return word
+    runs = list(_RUN.finditer(word))[:4]
+    for lengths in product((1, 2), repeat=len(runs)):
+        pieces: list[str] = []
+        last = 0
+        for run, keep in zip(runs, lengths, strict=True):
+            pieces.append(word[last : run.start()])
+            pieces.append(run.group(1) * keep)
+            last = run.end()
+        pieces.append(word[last:])
+        candidate = "".join(pieces)
+        if candidate in _VOCAB:
+            return candidate
+    return _RUN.sub(r"\1", word)
 
-_ELLIPSIS = re.compile(r"\.{2,}")
-_PUNCT = re.compile(r"\s*([.,!?;:])\s*")
-_NON_TOKEN = re.compile(r"[^a-z0-9.,!?;: \x00]+")
-_SPACES = re.compile(r" {2,}")
+
+def _contract(word: str) -> tuple[str, ...]:
+    if "'" not in word:
+        expanded = _CONTRACTIONS.get(word)
+        return tuple(expanded.split()) if expanded else (word,)
+    word = word.strip("'")
+    if word in _APOSTROPHE_WORDS:
+        return _APOSTROPHE_WORDS[word]
+    if word.endswith("n't"):
+        return (word[:-3], "not")
+    stem, _, suffix = word.rpartition("'")
+    stem = stem.replace("'", "")
+    if suffix in _SUFFIXES:
+        return (stem, *_SUFFIXES[suffix])
+    if suffix == "s":
+        return (stem, "is") if stem in _PRONOUN_IS else (stem + "s",)
+    return ((stem + suffix),)
 
 
-def tokenise_punctuation(text: str) -> str:
-    """Words and punctuation as space-separated tokens; "..." survives as a hesitation marker."""
-    text = _ELLIPSIS.sub(" \x00 ", text)
-    text = _PUNCT.sub(r" \1 ", text)
-    text = _NON_TOKEN.sub(" ", text)
-    text = _SPACES.sub(" ", text.replace("\x00", "..."))
-    return text.strip()
+def _map_word(word: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for part in _contract(_squash(_unleet(word))):
+        part = _MISSPELLINGS.get(part, part)
+        part = _SLANG.get(part, part)
+        out.extend(part.split())
+    return tuple(out)
+
+
+@lru_cache(maxsize=16384)
+def _expand_token(raw: str) -> tuple[str, ...]:
+    """Normalise one whitespace-free token into words and punctuation tokens (cached: tokens repeat)."""
+    if raw in _OD_FORMS:
+        return (_OD_FORMS[raw],)
+    if _LETTERS_APART.fullmatch(raw):
+        joined = re.sub(r"[.\-_*]", "", raw)
+        if "." in raw or _has_risk_stem(joined):
+            raw = joined
+    raw = raw.replace("-", " ").replace("_", " ").replace("/", " ")
+    out: list[str] = []
+    for piece in _PIECES.findall(raw):
+        if piece[0] in ".,!?;:":
+            out.append("..." if len(piece) > 1 else piece)
+        else:
+            out.extend(_map_word(piece))
+    return tuple(out)
+
+
+# --- 3. Across tokens ----------------------------------------------------------------------------
+
+_ID_NEXT = (
+    "rather|never|like|love|be|have|just|kill|die|do|hurt|end|take|say|give|go|probably|definitely|actually|"
+    "honestly|only|prefer|want|need|not|sooner|been|taken|done|had|feel|hate"
+)
+_HAD_NEXT = (
+    "been|taken|done|had|got|gotten|made|written|thought|tried|planned|decided|bought|saved|swallowed|left|"
+    "gone|said|told|started|stopped|overdosed|eaten|slept|sorted"
+)
+_SH_BEFORE = "my|to|of|been|do|did|about|with|from|urge|urges|relapsed|relapse|stop|stopped|started|into|no|some|doing|done|the"
+_SH_AFTER = "again|urge|urges|thought|thoughts|scar|scars|relapse|cuts|free|clean|wound|wounds|marks"
+_ACROSS = (
+    (frozenset({"id"}), re.compile(rf"\bid (?=(?:{_ID_NEXT})\b)"), "i would "),
+    (frozenset({"would"}), re.compile(rf"\b(i|you|we|they|she|he) would (?=(?:{_HAD_NEXT})\b)"), r"\1 had "),
+    (frozenset({"sh"}), re.compile(rf"\b(?:({_SH_BEFORE}) sh\b|sh(?= (?:{_SH_AFTER})\b))"), lambda m: f"{m.group(1)} self harm" if m.group(1) else "self harm"),
+    (frozenset({"self"}), re.compile(r"\bmy self\b(?! (?:esteem|confidence|worth|care|image|belief|doubt|harm|harming|injury|destructive)\b)"), "myself"),
+    (frozenset({"2"}), re.compile(r"\b(want|wants|going|need|wish|ready|about|have|got|like) 2\b"), r"\1 to"),
+    (frozenset({"af", "fuck", "hell"}), re.compile(r"\b([a-z]+) (?:as fuck|as hell|af)\b"), r"so \1"),
+    (frozenset({"slide", "slides", "side"}), re.compile(r"\b(?:sewer slides?|sui side)\b"), "suicide"),
+    (frozenset({"slidal"}), re.compile(r"\bsewer slidal\b"), "suicidal"),
+    (frozenset({"m", "ve"}), re.compile(r"\bi (m|ve)\b"), lambda m: "i am" if m.group(1) == "m" else "i have"),
+    (frozenset({"kill"}), re.compile(r"\bbe kill\b"), "be dead"),
+    (
+        frozenset({"got", "been", "gone", "had", "done", "taken", "left", "tried"}),
+        re.compile(r"\b(he|she|it|that|who|there|everyone|someone|nobody|what) is (?=(?:got|been|gone|had|done|taken|left|tried)\b)"),
+        r"\1 has ",
+    ),
+)
+"""Fixes that need a neighbour, each run only when its trigger word is present."""
+_SINGLE_LETTER = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def _join_letter_runs(tokens: list[str]) -> list[str]:
+    """"k i l l myself" -> "kill myself", only when the joined letters spell a risk word."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and len(tokens[j]) == 1 and tokens[j] in _SINGLE_LETTER:
+            j += 1
+        if j - i >= 3:
+            letters = "".join(tokens[i:j])
+            if _has_risk_stem(letters):
+                if letters[0] in "ia" and any(letters[1:].startswith(s) for s in _RISK_STEMS):
+                    out.extend((letters[0], letters[1:]))
+                else:
+                    out.append(letters)
+                i = j
+                continue
+        out.extend(tokens[i : max(j, i + 1)])
+        i = max(j, i + 1)
+    return out
+
+
+_LETTER_RUN = re.compile(r"(?:^|\s)[a-z]\s+[a-z]\s+[a-z](?:\s|$)")
+_ACROSS_TRIGGERS = frozenset().union(*(triggers for triggers, _, _ in _ACROSS))
 
 
 def normalise(text: str) -> str:
     """The canonical form every rule is written against (see the module docstring)."""
-    text = fold_characters(text)
-    for pattern, replacement in _PRE_APOSTROPHE_SLANG:
-        text = pattern.sub(replacement, text)
-    text = join_spaced_letters(text)
-    text = undo_leetspeak(text)
-    text = squash_stretched(text)
-    text = expand_contractions(text)
-    text = tokenise_punctuation(text.replace("-", " ").replace("_", " "))
-    text = fix_misspellings(text)
-    return expand_slang(text)
+    folded = fold_characters(text)
+    raw = folded.split()
+    if not raw:
+        return ""
+    if _LETTER_RUN.search(folded):
+        raw = _join_letter_runs(raw)
+    words: list[str] = []
+    for token in raw:
+        words.extend(_expand_token(token))
+    out = " ".join(words)
+    present = _ACROSS_TRIGGERS.intersection(words)
+    if present:
+        for triggers, pattern, replacement in _ACROSS:
+            if not triggers.isdisjoint(present):
+                out = pattern.sub(replacement, out)
+    return out

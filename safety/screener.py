@@ -1,54 +1,268 @@
-"""The rule screener: normalise, run every category's phrase rules, and keep the highest tier.
+"""The rule screener: normalise, match phrase rules, apply guards, take the highest surviving tier.
 
-Deterministic and explainable: the result names every rule that fired and the rule-set version.
+Deterministic and pure: no I/O, no randomness, no clock. Every decision is explained by the
+rule ids in `Screening.rules`: the phrase rules that fired, plus any guard, negation, scope or
+context rule that changed the outcome.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
-import safety.rules
+from safety import guards
+from safety.context import MEANS_MENTION, ContextFacts, follow_up_rules
+from safety.negation import Negation, negation_before
 from safety.normalise import normalise
-from safety.rules.model import Rule
+from safety.prefilter import BranchIndex
+from safety.rules import ALL_RULES, FALLBACK_RULES, IDEATION_CATEGORIES, Rule, Subject
+from safety.sentences import Sentences
+from safety.subject import subject_before
 from safety.types import Screening, Tier, Turn
 
-RULESET_VERSION = "2026.11.0"
-_NEGATION = re.compile(r"\b(?:not|never|no|nothing|wouldn't|would not|won't|will not|don't|do not)\b[^.?!]{0,25}$")
+__all__ = ["RULESET_VERSION", "Assessment", "RuleScreener", "default_screener"]
+
+RULESET_VERSION = "2026.11.1"
+"""Bump when any rule, guard or normalisation step changes, so stored screenings stay explainable."""
+
+_WINDOW = 2000
+_OVERLAP = 300
+"""Long messages are screened in overlapping windows, so nothing in the middle is skipped."""
+_CONTEXT_TURNS = 4
+_NO_TIME_UPGRADE = frozenset({"passive_ideation.sleep_not_wake", "means.contemplating"})
+"""Rules whose own wording holds the time ("not wake up tomorrow"): a time there is not a plan."""
 
 
-@lru_cache(maxsize=1)
-def _all_rules() -> tuple[Rule, ...]:
-    found: list[Rule] = []
-    for info in pkgutil.iter_modules(safety.rules.__path__):
-        module = importlib.import_module(f"safety.rules.{info.name}")
-        found.extend(getattr(module, "RULES", ()))
-    return tuple(found)
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The outcome for one normalised message, before context."""
+
+    tier: Tier
+    fired: frozenset[str]
+    own_risk: bool
+    """A surviving crisis-or-above hit about the coachee's own suicide or self-harm risk."""
+
+
+_NOTHING = Assessment(Tier.NONE, frozenset(), own_risk=False)
+
+
+_TIERS = (Tier.NONE, Tier.CHECK, Tier.STRESS, Tier.CRISIS, Tier.EMERGENCY)
+_NONE, _CHECK, _STRESS, _CRISIS, _EMERGENCY = range(5)
+"""Tier ranks as plain ints in the hot path (Tier's rich comparisons are Python calls)."""
+
+
+@dataclass(slots=True)
+class _Hit:
+    rule: Rule
+    start: int
+    end: int
+    rank: int
+    own: bool
+    """About the coachee's own suicide or self-harm risk (an IDEATION_CATEGORIES rule)."""
+
+
+_RANK = {tier: tier.rank for tier in Tier}
 
 
 class RuleScreener:
-    def __init__(self, rules: Sequence[Rule] | None = None) -> None:
-        self.rules = tuple(rules) if rules is not None else _all_rules()
+    """Screens one message (with optional earlier turns) into a `Screening`."""
+
+    def __init__(self, rules: Sequence[Rule] = ALL_RULES, fallback: Sequence[Rule] = FALLBACK_RULES) -> None:
+        ids = [r.id for r in (*rules, *fallback)]
+        if len(ids) != len(set(ids)):
+            raise ValueError("rule ids must be unique")
+        self._rules = tuple(rules)
+        self._fallback = tuple(fallback)
+        self._guard_names = tuple(guards.PATTERNS)
+        n_rules = len(self._rules)
+        self._index = BranchIndex(
+            [(i, r.pattern) for i, r in enumerate(self._rules)]
+            + [(n_rules + j, guards.PATTERNS[name]) for j, name in enumerate(self._guard_names)]
+        )
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The phrase rules this screener runs (fallback rules excluded)."""
+        return self._rules
 
     def screen(self, text: str, *, context: Sequence[Turn] = ()) -> Screening:
-        folded = normalise(text[:20_000])
-        tier = Tier.NONE
-        fired: set[str] = set()
-        for rule in self.rules:
-            match = rule.pattern.search(folded)
-            if match is None:
-                continue
-            if rule.negatable and _NEGATION.search(folded[: match.start()]):
-                fired.add("guard.negation")
-                continue
-            fired.add(rule.id)
-            tier = max(tier, rule.tier)
+        """Screen `text`; earlier coachee turns in `context` (oldest first) make short follow-ups readable."""
+        result = self._assess_raw(text)
+        tier, fired = result.tier, set(result.fired)
+        if context:
+            current = normalise(text) if len(text) <= _WINDOW else ""
+            for rule_id in follow_up_rules(current, self._facts(context)):
+                fired.add(rule_id)
+                tier = max(tier, Tier.EMERGENCY)
         return Screening(tier=tier, rules=tuple(sorted(fired)), ruleset_version=RULESET_VERSION)
+
+    def _assess_raw(self, text: str) -> Assessment:
+        if len(text) <= _WINDOW:
+            return self.assess(normalise(text))
+        tier, fired, own_risk = Tier.NONE, set[str](), False
+        for begin in range(0, len(text), _WINDOW - _OVERLAP):
+            part = self.assess(normalise(text[begin : begin + _WINDOW]))
+            tier, own_risk = max(tier, part.tier), own_risk or part.own_risk
+            fired |= part.fired
+        return Assessment(tier, frozenset(fired), own_risk)
+
+    def assess(self, text: str) -> Assessment:
+        """Apply every rule and guard to already-normalised `text`."""
+        if not text:
+            return _NOTHING
+        n_rules = len(self._rules)
+        candidates = self._index.candidates(text)
+        sentences = Sentences(text)
+        hits = self._match(text, [(self._rules[i], b) for i, b in candidates.items() if i < n_rules], sentences)
+        if not hits:
+            hits = self._match(text, [(r, (r.pattern,)) for r in self._fallback], sentences)
+            if not hits:
+                return _NOTHING
+        possible = {self._guard_names[i - n_rules]: b for i, b in candidates.items() if i >= n_rules}
+        message = guards.MessageGuards(text, possible, sentences)
+        fired: set[str] = set()
+        best = _NONE
+        own_risk = False
+        # Highest tier first: once a tier is secured, lower hits can't change the outcome, so
+        # their guards are not evaluated (they are still listed as fired).
+        hits.sort(key=_by_rank)
+        timed: set[int] = set()  # sentences already checked for a plan-like time
+        for hit in hits:
+            fired.add(hit.rule.id)
+            rank, own = hit.rank, hit.own
+            if rank < best:
+                continue
+            if (
+                rank == best
+                and (own_risk or not own)
+                and (not (own and rank == _CRISIS) or sentences.start_of(hit.start) in timed)
+            ):
+                continue
+            reason = _guard(text, hit, message)
+            if reason:
+                fired.add(reason)
+            rank = hit.rank
+            if own and rank >= _CRISIS:
+                own_risk = True
+                if rank == _CRISIS and best < _EMERGENCY and hit.rule.id not in _NO_TIME_UPGRADE:
+                    if message.plan_time(hit.start, hit.end):
+                        rank = hit.rank = _EMERGENCY
+                        fired.add("plan.ideation_with_time")
+                    else:
+                        timed.add(sentences.start_of(hit.start))
+            if rank > best:
+                best = rank
+        return Assessment(_TIERS[best], frozenset(fired), own_risk=own_risk)
+
+    @staticmethod
+    def _match(text: str, rules: Iterable[tuple[Rule, Sequence[re.Pattern[str]]]], sentences: Sentences) -> list[_Hit]:
+        """The leftmost match of each rule (over its candidate branches) that is about the right person."""
+        hits: list[_Hit] = []
+        for rule, branches in rules:
+            best: tuple[int, int] | None = None
+            subject = rule.subject
+            for branch in branches:
+                match = branch.search(text)
+                while match is not None:
+                    start = match.start()
+                    if best is not None and start >= best[0]:
+                        break
+                    if subject is not Subject.ANY and not _subject_fits(subject, text, start, sentences):
+                        match = branch.search(text, start + 1)
+                        continue
+                    best = (start, match.end())
+                    break
+            if best is not None:
+                hits.append(
+                    _Hit(rule, best[0], best[1], _RANK[rule.tier], rule.id.split(".", 1)[0] in IDEATION_CATEGORIES)
+                )
+        return hits
+
+    def _facts(self, context: Sequence[Turn]) -> ContextFacts:
+        """What the coachee's last few turns established (bot turns are ignored)."""
+        means = ideation = False
+        for turn in list(context)[-_CONTEXT_TURNS:]:
+            if turn.speaker != "coachee":
+                continue
+            result = self._assess_raw(turn.text)
+            ideation = ideation or result.own_risk
+            if result.tier >= Tier.CHECK and MEANS_MENTION.search(normalise(turn.text[:_WINDOW])):
+                means = True
+        return ContextFacts(means=means, ideation=ideation)
+
+
+def _subject_fits(subject: Subject, text: str, start: int, sentences: Sentences) -> bool:
+    found = subject_before(text, start, sentences.start_of(start))
+    return found >= 0 if subject is Subject.SELF else found < 0
+
+
+def _by_rank(hit: _Hit) -> int:
+    return -hit.rank
+
+
+def _guard(text: str, hit: _Hit, message: guards.MessageGuards) -> str | None:
+    """Lower or cancel one hit; return the id of the guard that did, if any."""
+    rule = hit.rule
+    if rule.scoped:
+        if message.scoped(hit.start, hit.end):
+            hit.rank = _NONE
+            return "scope.clinical"
+        if rule.id.startswith("self_harm.") and message.accidental(hit.start, hit.end):
+            hit.rank = _NONE
+            return "scope.accident"
+    if rule.third_party and message.clinical():
+        hit.rank = _NONE
+        return "scope.clinical"
+    if rule.veiled and message.task():
+        hit.rank = _NONE
+        return "scope.task"
+    if rule.negatable:
+        negation = negation_before(text, hit.start)
+        if negation is Negation.EXPLICIT:
+            hit.rank = _NONE
+            return "negation.explicit"
+        if negation is Negation.HEDGED:
+            hit.rank = min(hit.rank, _CHECK)
+            return "negation.hedged"
+    past_reason = _past(hit, message)
+    if past_reason:
+        return past_reason
+    if rule.soft:
+        start, end = hit.start, hit.end
+        for reason, lowers in (
+            ("guard.idiom", message.idiomatic),
+            ("guard.mild", message.mild),
+            ("guard.mitigated", message.mitigated),
+            ("guard.topic", message.topical),
+        ):
+            if lowers(start, end):
+                hit.rank = _NONE
+                return reason
+    if rule.idiomatic and message.humour():
+        hit.rank = _NONE
+        return "guard.humour"
+    return None
+
+
+def _past(hit: _Hit, message: guards.MessageGuards) -> str | None:
+    """Past-and-resolved cancels; a past attempt without resolution is history (crisis), not imminent."""
+    if message.past_explicit(hit.start, hit.end):
+        if message.resolved_after(hit.start):
+            hit.rank = _NONE
+            return "guard.past_resolved"
+        if hit.rank == _EMERGENCY:
+            hit.rank = _CRISIS
+            return "guard.past"
+        return None
+    if hit.rank <= _STRESS and message.resolved_after(hit.end) and message.past_tense(hit.start, hit.end):
+        hit.rank = _NONE
+        return "guard.past_resolved"
+    return None
 
 
 @lru_cache(maxsize=1)
 def default_screener() -> RuleScreener:
+    """The shared screener with the full rule set, built once."""
     return RuleScreener()

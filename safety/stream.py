@@ -1,4 +1,9 @@
-"""`coachbot screen`: one message per stdin line, one JSON object per stdout line, in order."""
+"""`coachbot screen` / `python -m safety`: one message per stdin line, one JSON object per stdout line.
+
+Order and line count are preserved (a blank line still gets `{"tier": "none", ...}`), and each
+line is flushed at once so a caller can pipe messages through one at a time. Message text is
+never written anywhere but the tier and rule ids.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,11 @@ from typing import TextIO
 
 from safety.screener import default_screener
 
+__all__ = ["run_screen"]
+
 
 def run_screen(stdin: TextIO, stdout: TextIO) -> int:
+    """Screen every line of `stdin`, writing `{"tier": ..., "rules": [...]}` lines to `stdout`; returns 0."""
     screener = default_screener()
     for line in stdin:
         result = screener.screen(line.rstrip("\r\n"))

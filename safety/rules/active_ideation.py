@@ -37,6 +37,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:end|ending|finish|finishing) (?:it|it all|everything|things|this|this life|my existence)(?: all)?"
         r"(?=\s*(?:$|[.,!?;]|\.\.\.|now|tonight|today|soon|forever|for good|once and for all|permanently|and|but|because|by|with (?:pills|tablets|a rope|a knife)|myself|if|when|or|so|though))"
         r"(?<!end this)(?<!ending this)(?<!finish this)(?<!finishing this)(?<!finish it)(?<!finishing it)(?<!finish things)"
+        r"|(?:think|thinking|thought|thoughts|dream|dreaming|fantasi[sz]e|fantasi[sz]ing|considering|consider|contemplating) (?:\w+ )?(?:about|of)? ?(?:just )?(?:ending|end) (?:it|it all|things|everything)(?! (?:with|there|here|early|for (?:the|today|now)|off)\b)"
         r"|(?:end|ending) it all|call it a day (?:on|with) (?:life|living|everything)|check out (?:of life|for good|permanently|early)",
         subject=_SELF,
     ),
@@ -74,6 +75,7 @@ RULES: tuple[Rule, ...] = (
         "active_ideation.overdose_thoughts",
         _C,
         rf"(?:take|taking|took|swallow|swallowing|neck|necking|down|downing|have|having|do|doing) (?:\w+ )?(?:an |another |a massive |a big )?overdose"
+        rf"|(?:want|wanted|wanting|going|planning|plan|tempted|need|ready|about|decided) to (?:just )?overdose"
         rf"|overdos(?:e|ing|ed) (?:on|with) |overdosing|(?:thinking|thought|think|thoughts) (?:\w+ )?(?:about|of) (?:an )?overdos"
         rf"|(?:take|taking|swallow|swallowing|neck|necking|down|downing) (?:{ADV} )?(?:all|every one|every single one|the whole (?:box|bottle|packet|lot)|"
         rf"a (?:load|bunch|handful|bottle|box|packet|pile) of|loads of|lots of|too many|enough)(?: of)?(?: my| the| these| those| his| her)?(?: \w+)? {PILLS}"

@@ -95,6 +95,9 @@ RULES: tuple[Rule, ...] = (
         r"|goodbye (?:everyone|all|world|forever|for good|for ever|for the last time|cruel world|my friends|to (?:you )?all|to everyone)(?! (?:for now|until|till|see you|speak|talk|x+)\b)"
         r"|(?:bye|farewell) (?:forever|for good|for ever|world|cruel world|for the last time)"
         r"|(?:my )?(?:last|final) (?:goodbye|words)(?=\s*(?:$|[.,!?]))"
+        r"|(?:goodbye|farewell)\b.{0,80}\b(?:sorry for everything|forgive me|i love you all|i love you|look after)\b"
+        r"|\b(?:sorry for everything|forgive me|i love you all)\b.{0,80}\b(?:goodbye|farewell)\b"
+        r"|\b(?:goodbye|bye)(?: \w+)?\b.{0,60}\b(?:can not do this any ?more|can not go on|can not take (?:it|this) any ?more|i am done|it is over)"
         r"|see you on the other side|(?:sorry|forgive me) for everything(?: (?:\w+|,)){0,4}? (?:goodbye|bye|love you)|i love you all(?: (?:\w+|,)){0,3}? (?:goodbye|bye|sorry)",
     ),
     rule(

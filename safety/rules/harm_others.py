@@ -44,6 +44,13 @@ RULES: tuple[Rule, ...] = (
         subject=_SELF,
     ),
     rule(
+        "harm_others.might",
+        _C,
+        r"(?:might|may|will|going to|gonna|could end up|end up|scared i will|afraid i will) (?:actually |really |seriously |end up )?(?:hurt|hurting|harm|harming|attack|attacking|hit|hitting|lash out at|kill|killing) "
+        r"(?:someone|somebody|people|a patient|patients|others|anyone|a colleague|my (?:kids|children|baby|son|daughter|partner|wife|husband))\b(?! (?:feelings|s feelings|with)\b)",
+        subject=_SELF,
+    ),
+    rule(
         "harm_others.imminent",
         _E,
         rf"(?:{_INTENT}|i will|i am) (?:{ADV} )*(?:{_HARM}|do something to) {PERSON}{_NOT_FIGURATIVE}{gap(8)} {TIME}\b"

@@ -49,6 +49,7 @@ RULES: tuple[Rule, ...] = (
         "hopelessness.given_up",
         _C,
         r"(?:given|giving|give|gave) up on (?:life|living|everything|myself|me|the world)|(?:given|giving|give|gave) up (?:life|living|trying to live|the will to live)"
+        r"|(?:life|living|my life|existing|being alive|being here) (?:is|feels|seems|just feels) (?:so |completely |totally |utterly |just |pretty )?(?:pointless|meaningless|worthless|empty|not worth it|a waste of time)(?! (?:at|in) (?:work|the office)\b)"
         r"|nothing (?:really )?(?:matters|is worth it|feels worth it)(?: (?:anymore|any more|to me|now))?(?=\s*(?:$|[.,!?;]|\.\.\.|and|but|anymore))"
         r"|(?:do not|no longer|not|stopped|could not|can not) (?:\w+ )?care (?:about anything|about myself|what happens to me|if i (?:live|die|wake up|am here|get hurt|do not wake up|survive)|whether i (?:live|die|wake up))"
         r"|(?:hate|hating|sick of|tired of|done with) (?:my )?(?:life|living|being alive|existing|everything about my life)(?=\s*(?:$|[.,!?;]|\.\.\.|and|but|so|right now|at the moment))"

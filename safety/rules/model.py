@@ -18,6 +18,8 @@ class Subject(Enum):
     """The phrase carries its own subject ("kill myself", "my colleague said she...")."""
     SELF = "self"
     """First person or no subject at all ("want to die", "suicidal"); not "patients who..."."""
+    OTHER = "other"
+    """Someone else, named before the phrase ("she is suicidal"); never the coachee."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +38,13 @@ class Rule:
     """Clinical-topic spans ("suicide prevention training") cancel it."""
     third_party: bool = False
     """About someone else with no relationship named: cancelled when the message is clinical talk."""
+    idiomatic: bool = False
+    """Often hyperbole ("losing my mind", "drowning"): a humour marker (lol, haha) may lower it."""
+    veiled: bool = False
+    """Veiled ("I'm going to do it today"): a coaching task named in the message ("book the meeting") cancels it."""
 
     def __post_init__(self) -> None:
-        if self.soft and self.tier > Tier.STRESS:
+        if (self.soft or self.idiomatic) and self.tier > Tier.STRESS:
             raise ValueError(f"{self.id}: the idiom guard may never lower a crisis or emergency rule")
         if "." not in self.id:
             raise ValueError(f"{self.id}: rule ids are category.name")
@@ -54,6 +60,8 @@ def rule(
     soft: bool = False,
     scoped: bool = True,
     third_party: bool = False,
+    idiomatic: bool = False,
+    veiled: bool = False,
 ) -> Rule:
     """Build a rule, compiling its pattern once at import time."""
     return Rule(
@@ -65,4 +73,6 @@ def rule(
         soft=soft,
         scoped=scoped,
         third_party=third_party,
+        idiomatic=idiomatic,
+        veiled=veiled,
     )

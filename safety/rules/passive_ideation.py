@@ -54,7 +54,7 @@ RULES: tuple[Rule, ...] = (
     rule(
         "passive_ideation.better_off_without_me",
         _C,
-        r"better off (?:\w+ ){0,2}?(?:without me|dead|if i (?:was|were|was not|were not|had|died|disappeared|am not|went)|with me gone|when i am gone)"
+        r"better off (?:\w+ ){0,2}?(?:without me|dead|not waking up|not being (?:here|alive|around)|not existing|gone|not here|never waking up|if i (?:was|were|was not|were not|had|died|disappeared|am not|went)|with me gone|when i am gone)"
         r"|(?:happier|easier|better|simpler|lighter|fine|okay|ok) (?:off )?(?:for (?:everyone|everybody|them|you|all)|all round)? ?(?:without me|if i (?:was|were) (?:not (?:here|around|alive)|gone|dead)|with me gone|once i am gone|if i disappeared|if i died)"
         r"|(?:world|everyone|everybody|my family|the kids|people) (?:would|will) (?:\w+ ){0,2}?(?:be )?(?:better|happier|easier) (?:off )?without me",
         negatable=False,
@@ -74,7 +74,7 @@ RULES: tuple[Rule, ...] = (
         r"(?! (?:in|at|with|near|there|here|like that|abroad|alone|by|on|nearby|so|far|further|close)\b)"
         r"|(?:do not|not|no longer|never) (?:\w+ )?(?:really )?want to be here(?= ?(?:$|[.!?;,]|anymore|any more|any longer|on this|in this world|now|anymore)| (?:and|but) )"
         r"|(?:can not|could not|can no longer|do not think i can|not sure i can|do not know (?:if|how|whether) (?:much longer )?i can|unable to|how can i|how much longer can i) (?:\w+ )?"
-        r"(?:go on|carry on|keep going|keep living|keep on living|live like this|continue living|continue like this|do this anymore|do this any more|do this any longer|face another day|face tomorrow|take (?:it|this|much) (?:anymore|any more|any longer))"
+        r"(?:go on|carry on|keep going|keep living|keep on living|live like this|continue living|continue like this|do this anymore|do this any more|do this any longer|do this no more|do this no longer|face another day|face tomorrow|take (?:it|this|much) (?:anymore|any more|any longer|no more))"
         r"(?! (?:the|a|an|this|that|holiday|leave|nights|shift|rota|course|training|placement|secondment|about|with (?:the|this|work|my)|at (?:this|the) (?:job|trust|ward|place|hospital)|in (?:this|the) (?:job|role|post|trust|ward|place|team))\b)"
         r"|(?:life|living|my life|it|anything) (?:is not|is no longer|is never|isnt|is not really|does not feel|not) (?:\w+ )?worth (?:living|it anymore|it any more|the effort|the pain|fighting for)"
         r"|(?:nothing|no one|nobody|not much) (?:left )?(?:to live for|worth living for)"
@@ -89,6 +89,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:\w+ ){0,2}?(?:about |of |with |on )(?:death|dying|being dead|my (?:own )?death|not being (?:here|alive|around)|not existing|not waking up|my (?:own )?funeral|never waking up|no longer being here)"
         r"(?! of (?:a|the|my|her|his|our|their|that|this)\b| (?:and|in) (?:dying|palliative|end of life) care)"
         r"|(?:imagine|imagining|imagined|picture|picturing|plan|planning|planned) my (?:own )?funeral"
+        r"|(?:doing|do|did) (?:everyone|everybody|them|the world|my family|my kids|the team|you all) a (?:favour|favor) (?:if|by|when) (?:i|me|my)"
+        r"|(?:death|dying|being dead|not existing|not being here|not waking up|never waking up|ending it) (?:would|will|seems|feels|sounds|is) (?:\w+ )?(?:like )?(?:a |the )?(?:relief|peaceful|easier|better|nice|welcome|answer|only way|escape|way out)"
         r"|who would (?:even )?(?:come|turn up|go) to my funeral",
         subject=_SELF,
     ),

@@ -37,6 +37,9 @@ RULES: tuple[Rule, ...] = (
         rf"{_INTENT} (?:{ADV} )*{_SUICIDE_ACT}\b{gap(8)} {TIME}\b"
         rf"|{TIME}\b{gap(6)} (?:i am |i will |i )?(?:{ADV} )*{_INTENT} (?:{ADV} )*{_SUICIDE_ACT}\b"
         rf"|(?:it is|it will be|it is going to be) happening {TIME_PLAN}\b"
+        rf"|(?:decided|made (?:my|the|a|up my) (?:decision|mind|mind up)|mind is made up)(?: (?:\w+|,)){{0,4}}? (?:doing it|do it|going through with it|ending it|end it|it is happening)\b{gap(4)} {TIME}\b"
+        r"|(?:decided|made (?:my|the|a|up my) (?:decision|mind|mind up)|mind is made up)(?: (?:\w+|,)){0,3}? (?:tonight|today|tomorrow) is the (?:night|day)\b"
+        rf"|^(?:(?:{ADV}) )*(?:suicide|kill myself|killing myself|ending it|end it|overdose|overdosing|jumping|hanging myself|ending it all|end it all) (?:\w+ )?{TIME_PLAN}\b"
         rf"|made (?:my|the|a|up my) (?:decision|mind|mind up)\b(?: ,)?(?: (?:and|so))?(?: it)? (?:is|will) (?:happening|happen|be)(?: \w+)? {TIME}\b",
         subject=_SELF,
     ),
@@ -46,6 +49,15 @@ RULES: tuple[Rule, ...] = (
         rf"(?:going to|gonna|about to|ready to|decided to|planning to) (?:{ADV} )*(?:do it|go through with it|end it)\b{gap(6)} {TIME}\b"
         rf"|(?:will|shall) (?:{ADV} )*(?:do it|go through with it)\b{gap(6)} {TIME_PLAN}\b(?! (?:for|with|at|in) (?:the|my|a)\b)",
         subject=_SELF,
+        veiled=True,
+    ),
+    rule(
+        "plan.it_ends",
+        _E,
+        rf"\b(?:it|this|everything|all of this|it all|my life|the pain) (?:ends|will end|is ending|is going to end|finishes|will be over|is over) (?:{TIME_PLAN}|today)\b"
+        r"|\b(?:will not|never|wont) be (?:here|around|alive) (?:tomorrow|by tomorrow|after today|after tonight|by the weekend)\b",
+        subject=_SELF,
+        veiled=True,
     ),
     rule(
         "plan.has_plan",
@@ -64,6 +76,13 @@ RULES: tuple[Rule, ...] = (
         rf"|(?:the |my |all (?:the |my )?|these |those )(?:\w+ )?{MEANS}(?: \w+){{0,2}}? (?:are|is) (?:{ADV} )*(?:in (?:my hand|my hands|front of me|my lap)|right here|next to me|beside me|ready|counted out|lined up|laid out|all here|here with me|here now)"
         rf"|(?:counted out|lined up|laid out|popped out|emptied out|crushed up|crushed|set out) (?:\w+ ){{0,3}}?(?:{PILLS}|them|the lot)"
         rf"|{PILLS}(?: \w+){{0,2}} (?:counted out|lined up|laid out|popped out|crushed)",
+        subject=_SELF,
+    ),
+    rule(
+        "means.contemplating",
+        Tier.CRISIS,
+        rf"(?:looking at|look at|looked at|staring at|stare at|stared at|hold|holding|held|counting|counted|touching|keep checking|checking) (?:\w+ ){{0,2}}?(?:the |my |all the |all my |those |these )?(?:\w+ )?{MEANS}"
+        r"(?: (?:\w+|,)){0,6}? (?:and|then|,) (?:\w+ )?(?:think|thinking|thought|wonder|wondering|imagine|imagining) (?:about (?:it|taking (?:them|it)|doing it|it all|how many|using (?:it|them))|how many|what would happen|if)",
         subject=_SELF,
     ),
     rule(
@@ -99,7 +118,7 @@ RULES: tuple[Rule, ...] = (
         rf"(?:{ADV} )*(?:\w+ ){{0,2}}?(?:my |the |some |a few |enough |loads of |lots of |a (?:stash|supply|pile|load) of )?(?:\w+ )?{PILLS}"
         rf"(?! (?:from|at) (?:the )?(?:pharmacy|chemist|gp|surgery|hospital|dispensary)\b)"
         rf"|(?:bought|buying|got|getting) (?:\w+ ){{0,2}}?{PILLS} (?:\w+ ){{0,2}}?(?:from|at|in) (?:\w+ )?(?:different|several|multiple|various|two|three|four|five|\d+|lots of|loads of|a few) (?:\w+ )?(?:shops|pharmacies|chemists|supermarkets|places|stores)"
-        rf"|(?:bought|buying|ordered|ordering|got|getting) (?:loads|lots|a lot|enough|boxes|packets|bottles|extra|a stash|a supply|\d+ (?:boxes|packets|packs)) of {PILLS}"
+        rf"|(?:bought|buying|ordered|ordering|got|getting) (?:loads|lots|a lot|a load|a bunch|a pile|enough|boxes|packets|bottles|extra|a stash|a supply|\d+ (?:boxes|packets|packs)|(?:two|three|four|five|several) (?:boxes|packets|packs)) of {PILLS}"
         rf"|(?:not been taking|stopped taking|have not been taking|been skipping|been keeping) (?:my )?{PILLS} (?:\w+ ){{0,3}}?(?:to save|so i can|to build up|to stock|so i have enough|in case)",
         subject=_SELF,
     ),
@@ -109,8 +128,10 @@ RULES: tuple[Rule, ...] = (
         r"(?:suicide|goodbye|farewell) (?:note|notes|letter|letters)(?! (?:to|for) (?:the|my|our) (?:team|ward|colleagues|staff|unit|department|manager|patients)\b)"
         r"|(?:suicide|final) (?:message|messages|video|email)\b(?! (?:to|for) (?:the|my|our) (?:team|ward|colleagues|staff|unit|department)\b)"
         rf"|(?:final|last) (?:note|letter)s? (?:to|for) (?:my )?{FAMILY}"
-        rf"|(?:written|wrote|writing|write|left|leaving|finished|typed|drafted|recorded) (?:\w+ )?(?:notes|letters|note|letter|cards|messages|videos) (?:to|for) (?:my |each of my |all my )?{FAMILY}"
-        r"(?: (?:\w+|,)){0,6}? (?:explaining|saying goodbye|goodbye|sorry|in case|for after|for when|so they know|to read after|to find|i am ready|ready|will|affairs)",
+        rf"|(?:written|wrote|writing|left|leaving|finished) (?:a |my |the |some )?(?:note|notes|letter|letters) (?:to|for) (?:my |all my |each of my )?(?:{FAMILY}|everyone|everybody|all of you)"
+        r"(?=\s*(?:$|[.!?,;]|\.\.\.|and|explaining|saying|so they))"
+        rf"|(?:written|wrote|writing|write|left|leaving|finished|typed|drafted|recorded) (?:\w+ )?(?:notes|letters|note|letter|cards|messages|videos) (?:to|for) (?:my |each of my |all my )?(?:{FAMILY}|everyone|everybody|all of you|people i love)"
+        r"(?: (?:\w+|,)){0,6}? (?:explaining|saying goodbye|goodbye|bye|sorry|in case|for after|for when|so they know|to read after|to find|i am ready|ready|will|affairs)",
         subject=_SELF,
     ),
     rule(

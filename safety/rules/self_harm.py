@@ -48,7 +48,11 @@ RULES: tuple[Rule, ...] = (
     rule(
         "self_harm.urge",
         _C,
-        r"(?:urges?|urging|impulses?|craving|cravings|tempted|temptation|itching|want|wanting|need|needing) (?:\w+ )?(?:to|for|of) (?:cut|cutting|self harm|burn myself|hurt myself|harm myself|hit myself|scratch|bleed|the blade|a blade|the razor|feel pain)"
+        r"(?:urges?|urging|impulses?|craving|cravings|tempted|temptation|itching|want|wanting|need|needing) (?:\w+ )?(?:to|for|of) "
+        r"(?:(?:cut|cutting)(?= myself|\s*(?:$|[.,!?;]|\.\.\.|again|so bad|really bad|tonight))|cut my (?:arms?|wrists?|legs?|skin|thighs?)|self harm|"
+        r"burn myself|hurt myself|harm myself|hit myself|scratch (?:myself|my skin|until)|bleed\b|the blade|a blade|the razor|feel pain)"
+        r"|(?:urges?|urging|impulses?|craving|cravings|tempted|temptation|itching|compulsion) (?:\w+ )?(?:to|for) (?:cut|cutting|burn|burning|scratch|bleed)\b"
+        r"(?! (?:back|down|costs?|corners|out|it|hours|spend|spending|the|a|my hours|ties|in|through|across|off)\b)"
         r"|(?:self harm|cutting) (?:urges?|thoughts?|impulses?|cravings?)",
         subject=_SELF,
     ),

@@ -21,6 +21,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:hear|hearing|heard|hears) (?:\w+ ){0,2}?voices(?! (?:of|from) (?:the|my|our|staff|patients|colleagues|people|service users)\b)"
         r"|voices (?:in my head|keep|are telling|tell me|telling me|say|saying|told me|that tell me|that say|that nobody else|that no one else|when no one)"
         r"|(?:hearing|hear|heard) (?:things|noises|whispers|whispering|someone) (?:that (?:are not|were not|is not|no one else|nobody else)|no one else (?:can )?hears?|when (?:no one|nobody|there is no one))"
+        r"|(?:hearing|hear|heard|hears) (?:someone|people|a voice|voices|things|somebody) (?:\w+ ){0,2}?(?:whisper|whispering|talking|talk|say|saying|call|calling|shout|shouting)(?: (?:\w+ )?my name| to me| at me| about me)"
+        r"|(?:the )?voices (?:are|have|s) (?:\w+ )?(?:back|returned|come back|started again|getting (?:worse|louder)|louder|worse)|(?:hearing|hear|heard) (?:the )?voices again"
         r"|(?:i am|been|keep|started) hearing things(?! (?:about|from|on|at)\b)",
         subject=_SELF,
     ),
@@ -35,7 +37,7 @@ RULES: tuple[Rule, ...] = (
     rule(
         "severe_distress.paranoia",
         _C,
-        r"(?:people|everyone|they|colleagues|my colleagues|someone|somebody|the neighbours|my team|staff|the team|everybody|my manager|the government|mi5|the police) "
+        r"(?:people|everyone|they|colleagues|someone|somebody|staff|everybody|(?:my|the|our) \w+|mi5|the police) "
         r"(?:at work |on the ward |on my team )?(?:are|is|keep|keeps|have been|has been) (?:\w+ )?(?:plotting|conspiring|out to get me|reading my (?:mind|thoughts)|poisoning me|listening to my thoughts|controlling my (?:mind|thoughts|body)|putting thoughts)"
         r"|(?:they|people|someone|somebody|everyone|the government|mi5|the police|the neighbours|strangers) (?:are|is|keep|keeps|have been|has been) (?:\w+ )?(?:spying on me|following me|watching me|tracking me|listening to me)"
         r"|(?:someone|something|they|people|he|she|the \w+) (?:is |are |keeps |keep |can |could )?(?:reading|read|control|controlling|stealing|steal|putting|inserting|broadcasting|hear|hearing) (?:\w+ )?my (?:thoughts|mind)"

@@ -1,0 +1,55 @@
+"""Screen latency: p99 of `RuleScreener.screen` over the shared dev set, repeated (target: 200 µs).
+
+Each message is timed on its own with `time.perf_counter_ns`. As `timeit` does, garbage
+collection is paused while timing, so a collector pause is not billed to whichever message
+happened to trigger it. When the shared dev set is not next to the repo, our own labelled set
+is used instead (the figure is then not comparable).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import time
+from pathlib import Path
+
+from safety.screener import default_screener
+
+_REPO = Path(__file__).resolve().parents[1]
+DEV_SET = _REPO.parent / "shared" / "safety" / "dev_set.jsonl"
+FALLBACK = _REPO / "tests" / "safety" / "labelled.jsonl"
+
+
+def _messages() -> list[str]:
+    source = DEV_SET if DEV_SET.exists() else FALLBACK
+    return [str(json.loads(line)["text"]) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def run(repeat: int = 100) -> dict[str, float]:
+    """Time every message `repeat` times; return p50, p99 and max in microseconds."""
+    messages = _messages()
+    screener = default_screener()
+    for text in messages:  # warm-up: first-seen tokens fill the per-token caches
+        screener.screen(text)
+    timings: list[int] = []
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            for text in messages:
+                start = time.perf_counter_ns()
+                screener.screen(text)
+                timings.append(time.perf_counter_ns() - start)
+    finally:
+        if was_enabled:
+            gc.enable()
+    timings.sort()
+
+    def at(share: float) -> float:
+        return round(timings[min(len(timings) - 1, int(len(timings) * share))] / 1000, 1)
+
+    return {"screen_p50_us": at(0.50), "screen_p99_us": at(0.99), "screen_max_us": round(timings[-1] / 1000, 1)}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run()))
