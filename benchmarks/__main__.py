@@ -1,32 +1,15 @@
-"""`make bench`: the safety screen's p99 over the shared dev set (the other figures come with the
-performance work). Prints a table, then one JSON object as the last line."""
+"""`make bench`: prints a table, then one JSON object of figures as the last line.
+So far the safety screen's p99; the engine, outbox and memory figures come with the performance issue."""
 
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 
-from safety.screener import default_screener
-
-DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "safety" / "dev_set.jsonl"
-
-
-def screen_p99_us(repeat: int = 100) -> float:
-    texts = [json.loads(line)["text"] for line in DEV_SET.read_text().splitlines() if line.strip()]
-    screener = default_screener()
-    timings = []
-    for _ in range(repeat):
-        for text in texts:
-            start = time.perf_counter_ns()
-            screener.screen(text)
-            timings.append(time.perf_counter_ns() - start)
-    timings.sort()
-    return timings[int(len(timings) * 0.99)] / 1000
+from benchmarks import bench_screen
 
 
 def main() -> None:
-    figures = {"screen_p99_us": round(screen_p99_us(), 1) if DEV_SET.exists() else None}
+    figures = bench_screen.run()
     for key, value in figures.items():
         print(f"{key:24s} {value}")
     print(json.dumps(figures))

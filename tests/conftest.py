@@ -103,6 +103,15 @@ async def harness(config: Config, screener: MarkerScreener) -> AsyncIterator[Har
     h.app.db.dispose()
 
 
+async def restarted(config: Config, screener: MarkerScreener) -> tuple[App, MemoryTransport]:
+    """A new process, as far as the bot can tell: a new app and transport on the same database file."""
+    app = build_app(config, screener=screener)
+    transport = MemoryTransport()
+    app.add_transport(transport)
+    await transport.start(app.engine.handle)
+    return app, transport
+
+
 async def onboard(h: Harness) -> None:
     """Walk onboarding with consent to store and share, ending at the first pre-session question."""
     for answer in ("hello", "yes", "yes", "yes", "London"):

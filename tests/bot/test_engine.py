@@ -7,13 +7,11 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_app
 from bot.config import Config
 from bot.storage import schema as t
 from bot.storage import store
-from bot.transports.memory import MemoryTransport
 from flows.stepper import FlowRunner
-from tests.conftest import Harness, MarkerScreener, make_harness, onboard
+from tests.conftest import Harness, MarkerScreener, make_harness, onboard, restarted
 
 
 def _count(h: Harness, table: t.Table) -> int:
@@ -108,10 +106,7 @@ async def test_a_conversation_resumes_where_it_stopped_after_a_restart(
     first.app.db.dispose()
 
     # A new process: a new app and transport on the same SQLite file.
-    app = build_app(config, screener=screener)
-    transport = MemoryTransport()
-    app.add_transport(transport)
-    await transport.start(app.engine.handle)
+    app, transport = await restarted(config, screener)
     await transport.receive(transport.message("u1", "The team needs it and I'm ready", message_id="after-restart"))
     await app.outbox.deliver_due()
     assert "scale of 1 to 10" in transport.texts_to("u1")[-1]

@@ -17,7 +17,7 @@ from bot.engine import PromptRefused
 from bot.storage import schema as t
 from bot.storage import store
 from bot.transports.memory import MemoryTransport
-from tests.conftest import Harness, MarkerScreener, make_harness, onboard
+from tests.conftest import Harness, MarkerScreener, make_harness, onboard, restarted
 
 CRISIS_SERVICES = ("111", "option 2", "116 123", "85258", "GP")
 
@@ -121,10 +121,7 @@ async def test_the_hold_holds_across_messages_and_a_restart_until_the_coach_lift
         await h.app.engine.prompt(h.coachee_id, "pre_session")
 
     # Restart: the hold is in the database, not in memory.
-    app = build_app(config, screener=screener)
-    transport = MemoryTransport()
-    app.add_transport(transport)
-    await transport.start(app.engine.handle)
+    app, transport = await restarted(config, screener)
     await transport.receive(transport.message("u1", "hello again", message_id="r1"))
     await app.outbox.deliver_due()
     assert "paused while you get support" in transport.texts_to("u1")[-1]
