@@ -83,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="action", required=True, parser_class=_Parser)
     db.add_parser("upgrade", help="apply migrations")
+    doctor = sub.add_parser("doctor", help="check config, database, services directory age, transport reachability")
+    doctor.add_argument("--json", action="store_true")
     return root
 
 
@@ -137,6 +139,15 @@ def cmd_screen(_app: App | None, _args: argparse.Namespace) -> int:
     from safety.stream import run_screen
 
     return run_screen(sys.stdin, sys.stdout)
+
+
+def cmd_doctor(_app: App | None, args: argparse.Namespace) -> int:
+    """Runs without an app: it must report a broken database or config, not crash on it."""
+    from datetime import date
+
+    from bot.doctor import doctor
+
+    return doctor(args.config, as_json=args.json, today=date.today(), out=sys.stdout, err=sys.stderr)
 
 
 def cmd_coach(app: App, args: argparse.Namespace) -> int:
@@ -286,6 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command == "screen":
             return cmd_screen(None, args)
+        if args.command == "doctor":
+            return cmd_doctor(None, args)
         config: Config = load_config(args.config)
         app = build_app(config)
         return COMMANDS[args.command](app, args)

@@ -181,6 +181,11 @@ class Engine:
             store.save_conversation(conn, turn.conversation, at=now)
 
     def _route(self, turn: _Turn) -> None:
+        if turn.identity is not None:
+            store.set_unreachable(turn.conn, transport=turn.msg.key.transport, external_id=turn.msg.key.user, at=None)
+        if turn.msg.unsupported is not None:
+            turn.replies.append(Reply(text=self._fill(self.wording.text_only, turn)))
+            return
         if turn.identity is not None and turn.identity.coach_id is not None:
             self._coach_turn(turn)
             return

@@ -15,11 +15,16 @@ from sqlalchemy import Engine as Database
 from sqlalchemy import select, update
 
 from bot.storage import schema as t
+from bot.storage import store
 from bot.storage.records import OutboxRow
 from bot.transports.base import DeliveryError, Transport
 from bot.types import ConversationKey, Outbound, Reply
 
 log = logging.getLogger(__name__)
+
+NOTICE_PRIORITY = 50
+UNREACHABLE_NOTICE = ("I can't reach {coachee} on {transport} any more: they may have blocked the bot or left. "
+                      "Nothing more will be sent to them there until they write again.")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -44,6 +49,7 @@ class OutboxSender:
         self.batch = batch
         self._wake = asyncio.Event()
         self._sending = asyncio.Lock()
+        self.unreachable_notice = UNREACHABLE_NOTICE
 
     def notify(self) -> None:
         self._wake.set()
@@ -105,6 +111,8 @@ class OutboxSender:
             platform_id = await transport.send(message)
         except DeliveryError as exc:
             self._fail(row, exc)
+            if exc.unreachable:
+                self._unreachable(row)
             return False
         except Exception as exc:
             log.exception("transport %s raised while sending outbox row %s", row.transport, row.id)
@@ -118,6 +126,28 @@ class OutboxSender:
                 conn.execute(update(t.safety_events).where(t.safety_events.c.alert_outbox_id == row.id)
                              .values(alert_delivered=True))
         return True
+
+    def _unreachable(self, row: OutboxRow) -> None:
+        """They blocked the bot or left: remember it, and tell their coach once so a person can follow up."""
+        now = self.clock()
+        with self.db.begin() as conn:
+            if not store.set_unreachable(conn, transport=row.transport, external_id=row.user_id, at=now):
+                return
+            conn.execute(update(t.outbox).where(
+                t.outbox.c.status == "pending", t.outbox.c.transport == row.transport,
+                t.outbox.c.chat_id == row.chat_id).values(status="dead", last_error="unreachable: " + row.user_id))
+            identity = store.find_identity(conn, transport=row.transport, external_id=row.user_id)
+            if identity is None or identity.coachee_id is None:
+                log.error("a coach's %s chat can't be reached; check their registration", row.transport)
+                return
+            coachee = store.get_coachee(conn, identity.coachee_id)
+            coach_chats = store.identities_of(conn, coach_id=coachee.coach_id)
+            if not coach_chats:
+                return
+            text = self.unreachable_notice.format(coachee=coachee.name, transport=row.transport.capitalize())
+            store.add_outbox(conn, to=store.address_of(coach_chats[0]), replies=[Reply(text=text)], kind="notice",
+                             at=now, coachee_id=coachee.id, priority=NOTICE_PRIORITY)
+        log.warning("coachee %s can't be reached on %s; their coach has been told", coachee.id, row.transport)
 
     def _fail(self, row: OutboxRow, error: DeliveryError) -> None:
         attempts = row.attempts + 1

@@ -47,7 +47,11 @@ class Reply(BaseModel):
 
 
 class InboundMessage(BaseModel):
-    """One message from a person: free text, or the payload of a pressed button."""
+    """One message from a person: free text, the payload of a pressed button, or something the bot can't read.
+
+    `unsupported` names what arrived instead of text ("photo", "sticker", "edited"), so the engine can answer
+    kindly through the outbox rather than the transport replying on its own.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -57,11 +61,12 @@ class InboundMessage(BaseModel):
     payload: str | None = None
     received_at: datetime
     display_name: str | None = None
+    unsupported: str | None = None
 
     @model_validator(mode="after")
     def _text_or_payload(self) -> InboundMessage:
-        if self.text is None and self.payload is None:
-            raise ValueError("an inbound message needs text or a button payload")
+        if self.text is None and self.payload is None and self.unsupported is None:
+            raise ValueError("an inbound message needs text, a button payload or an unsupported kind")
         return self
 
 

@@ -38,6 +38,7 @@ class EngineWording(BaseModel):
     privacy: str
     stopped: str
     no_store_answer: str
+    text_only: str
     coach_hello: str
     coach_only: str
     coach_caseload: str

@@ -91,6 +91,7 @@ identities = Table(
     Column("chat_id", String(100), nullable=True),
     Column("coach_id", Id, ForeignKey("coaches.id", ondelete="CASCADE"), nullable=True, index=True),
     Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=True, index=True),
+    _when("unreachable_at", nullable=True),
     UniqueConstraint("transport", "external_id"),
 )
 

@@ -162,6 +162,14 @@ def address_of(identity: Identity) -> ConversationKey:
     )
 
 
+def set_unreachable(conn: Connection, *, transport: str, external_id: str, at: datetime | None) -> bool:
+    """Mark (or, with at=None, clear) that the platform can't reach this person. True if it changed."""
+    column = t.identities.c.unreachable_at
+    query = update(t.identities).where(t.identities.c.transport == transport, t.identities.c.external_id == external_id)
+    query = query.where(column.is_(None)) if at is not None else query.where(column.is_not(None))
+    return bool(conn.execute(query.values(unreachable_at=at)).rowcount)
+
+
 # invites
 
 def create_invite(conn: Connection, *, coach_id: int, at: datetime, valid_for: timedelta) -> str:

@@ -11,13 +11,20 @@ InboundHandler = Callable[[InboundMessage], Awaitable[None]]
 
 
 class DeliveryError(Exception):
-    """A send failed. `retry_after` is the platform's own wait hint; `permanent` means don't retry."""
+    """A send failed. `retry_after` is the platform's own wait hint; `permanent` means don't retry.
 
-    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+    `unreachable` means the person can't be reached at all there (they blocked the bot or left the
+    workspace): the outbox marks them unreachable and tells their coach.
+    """
+
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, permanent: bool = False, unreachable: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
-        self.permanent = permanent
+        self.permanent = permanent or unreachable
+        self.unreachable = unreachable
 
 
 class Transport(Protocol):

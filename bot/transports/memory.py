@@ -35,12 +35,13 @@ class MemoryTransport:
 
     def message(
         self, user: str, text: str | None = None, *, payload: str | None = None, message_id: str | None = None,
-        name: str | None = None, chat: str | None = None,
+        name: str | None = None, chat: str | None = None, unsupported: str | None = None,
     ) -> InboundMessage:
         return InboundMessage(
             key=ConversationKey(transport=self.name, user=user, chat=chat or user),
             message_id=message_id or f"m{next(self._ids)}",
             text=text, payload=payload, received_at=datetime.now(UTC), display_name=name,
+            unsupported=unsupported,
         )
 
     async def receive(self, msg: InboundMessage) -> None:

@@ -166,3 +166,12 @@ async def test_a_coachee_who_declines_storage_has_no_answers_kept(harness: Harne
     assert coachee.consent_store is False
     idle = await harness.texts("some words")
     assert "nothing waiting" in idle
+
+
+async def test_a_photo_or_sticker_gets_a_kind_text_only_reply_through_the_outbox(harness: Harness) -> None:
+    msg = harness.transport.message("u1", None, unsupported="photo")
+    await harness.transport.receive(msg)
+    await harness.app.outbox.deliver_due()
+    assert "only read text" in harness.transport.texts_to("u1")[-1]
+    with harness.app.db.connect() as conn:
+        assert store.outbox_rows(conn, statuses=["sent"])[-1].kind == "reply"

@@ -97,3 +97,37 @@ async def test_a_message_for_nobody_is_dead_lettered_not_dropped(harness: Harnes
                          replies=[Reply(text="alert")], kind="alert", at=clock.now, coachee_id=None)
     await sender.deliver_due()
     assert _statuses(harness) == [("dead", 1)]
+
+
+async def test_a_coachee_who_blocked_the_bot_is_marked_unreachable_and_their_coach_told_once(
+    harness: Harness,
+) -> None:
+    with harness.app.db.begin() as conn:
+        store.add_outbox(conn, to=ConversationKey(transport="memory", user="u1", chat="u1"),
+                         replies=[Reply(text="q1"), Reply(text="q2")], kind="reply", at=harness.app.engine.clock(),
+                         coachee_id=harness.coachee_id)
+    blocked = DeliveryError("Forbidden: bot was blocked by the user", unreachable=True)
+    harness.transport.fail_next(blocked)
+    await harness.app.outbox.deliver_due()
+    await harness.app.outbox.deliver_due()
+    with harness.app.db.connect() as conn:
+        identity = conn.execute(select(t.identities.c.unreachable_at).where(
+            t.identities.c.external_id == "u1")).scalar_one()
+    assert identity is not None
+    # Not retried, and what was queued for them is set aside too, visible as dead letters.
+    assert _statuses(harness)[:2] == [("dead", 1), ("dead", 0)]
+    coach_texts = harness.transport.texts_to("c1")
+    assert len(coach_texts) == 1 and "Sam Jones" in coach_texts[0] and "blocked" in coach_texts[0]
+    with harness.app.db.begin() as conn:
+        store.add_outbox(conn, to=ConversationKey(transport="memory", user="u1", chat="u1"),
+                         replies=[Reply(text="a check-in")], kind="prompt", at=harness.app.engine.clock(),
+                         coachee_id=harness.coachee_id)
+    harness.transport.fail_next(blocked)
+    await harness.app.outbox.deliver_due()
+    await harness.app.outbox.deliver_due()
+    assert len(harness.transport.texts_to("c1")) == 1  # told once, not once per message
+
+    await harness.say("hello again")  # writing again means they can be reached
+    with harness.app.db.connect() as conn:
+        assert conn.execute(select(t.identities.c.unreachable_at).where(
+            t.identities.c.external_id == "u1")).scalar_one() is None
