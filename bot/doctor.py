@@ -2,22 +2,32 @@
 
 Each check gives one line, `ok|warn|fail  <check>: <detail>`, so an operator can read it and a script
 can grep it; `--json` gives the same as a list of {"check", "status", "detail"}. Nothing here changes
-anything: the database is opened read-only and never created, and the platform calls only read.
+anything: the database is never created or migrated, and the platform calls only ask questions.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
 import httpx
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from bot.config import Config, ConfigError, SafetyConfig, SlackConfig, TelegramConfig, load_config
+from bot.storage.db import alembic_config, current_revision
 from safety.types import Tier
 
 Status = Literal["ok", "warn", "fail"]
@@ -99,9 +109,6 @@ def _slack_settings(slack: SlackConfig) -> list[Check]:
 
 def check_database(url: str, *, timeout: float = TIMEOUT) -> Check:
     """Reachable, at the latest migration, and (SQLite) somewhere it can write; creates nothing."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -110,9 +117,6 @@ def check_database(url: str, *, timeout: float = TIMEOUT) -> Check:
         return _check_sqlite(parsed.database, timeout=timeout)
     label = f"PostgreSQL {parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
     try:
-        from sqlalchemy import create_engine
-        from sqlalchemy.pool import NullPool
-
         engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": max(1, round(timeout))})
     except ModuleNotFoundError as exc:
         return Check("database", "fail", f"{label}: driver {exc.name!r} is not installed "
@@ -137,24 +141,13 @@ def _check_sqlite(database: str | None, *, timeout: float) -> Check:
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
         return Check("database", "fail", f"{label}: the file or its directory is not writable "
                                          "(SQLite keeps its journal next to the file)")
-    import sqlite3
-
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
     uri = path.resolve().as_uri() + "?mode=rw"  # rw, not rwc: never create a file as a side-effect
     engine = create_engine("sqlite://", poolclass=NullPool,
                            creator=lambda: sqlite3.connect(uri, uri=True, timeout=timeout))
     return _schema(engine, label)
 
 
-def _schema(engine: Any, label: str) -> Check:
-    from alembic.script import ScriptDirectory
-    from alembic.util.exc import CommandError
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.storage.db import alembic_config, current_revision
-
+def _schema(engine: Engine, label: str) -> Check:
     try:
         current = current_revision(engine)
     except SQLAlchemyError as exc:
@@ -164,7 +157,7 @@ def _schema(engine: Any, label: str) -> Check:
     script = ScriptDirectory.from_config(alembic_config(engine))
     try:
         pending = list(script.iterate_revisions("heads", current or "base"))
-    except CommandError:
+    except (CommandError, RevisionError):
         return Check("database", "fail", f"{label} is at revision {current}, which this version of coachbot "
                                          "doesn't know (was it upgraded by a newer version?)")
     if not pending:
@@ -212,8 +205,8 @@ def _host(url: str) -> str:
 
 def _unreachable(check: str, url: str, exc: httpx.TransportError) -> Check:
     reason = f"no answer within {TIMEOUT:g} s" if isinstance(exc, httpx.TimeoutException) else _first_line(exc)
-    return Check(check, "fail", f"can't reach {_host(url)}: {reason} (the platform or the network is down, "
-                                "not the token)")
+    return Check(check, "fail", f"can't reach {_host(url)}: {reason} (a network or platform problem; "
+                                "the token was not checked)")
 
 
 def check_telegram(telegram: TelegramConfig, client: httpx.Client) -> Check:
@@ -298,7 +291,8 @@ def run_checks(config: Config, *, source: str | None, today: date, client: httpx
     wants_telegram = config.telegram.enabled and bool(config.telegram.token)
     wants_slack = config.slack.enabled and bool(config.slack.bot_token)
     if wants_telegram or wants_slack:
-        with client or httpx.Client(timeout=TIMEOUT) as http:
+        with ExitStack() as stack:
+            http = client or stack.enter_context(httpx.Client(timeout=TIMEOUT))  # close only what we opened
             if wants_telegram:
                 found.append(check_telegram(config.telegram, http))
             if wants_slack:
