@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,14 +45,27 @@ class App:
         """Run until every receiving transport finishes (the console at EOF) or the task is cancelled."""
         stop = asyncio.Event()
         sender = asyncio.create_task(self.outbox.run(stop))
+        sweeper = asyncio.create_task(self.sweep(stop))
         try:
             await asyncio.gather(*(t.start(self.engine.handle) for t in (receivers or self.transports.values())))
             await self.outbox.deliver_due()
         finally:
             stop.set()
             await sender
+            await sweeper
             for transport in self.transports.values():
                 await transport.stop()
+
+
+    async def sweep(self, stop: asyncio.Event, *, every: float = 30.0) -> None:
+        """Nudges, expiries and snoozes come due while nobody is writing; look for them regularly."""
+        while not stop.is_set():
+            try:
+                await self.engine.wake_due()
+            except Exception:
+                log.exception("waking due conversations failed; will try again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every)
 
 
 def default_screener() -> Screener:

@@ -78,10 +78,11 @@ class ScheduleConfig(_Section):
     default_timezone: str = "Europe/London"
     nudge_after: timedelta = timedelta(hours=24)
     expire_after: timedelta = timedelta(days=3)
+    snooze_for: timedelta = timedelta(hours=3)
 
     @field_validator(
         "checkin_every", "pre_session_lead", "digest_lead", "post_session_delay", "nudge_after", "expire_after",
-        mode="before",
+        "snooze_for", mode="before",
     )
     @classmethod
     def _duration(cls, value: object) -> timedelta:

@@ -17,12 +17,14 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
 
 from bot.config import Config
+from bot.facts import StoredFacts
 from bot.locks import KeyedLocks
 from bot.storage import store
 from bot.storage.records import Coach, Coachee, Conversation, ConversationData, Identity
 from bot.types import Button, ConversationKey, InboundMessage, Reply
 from bot.wording import EngineWording
-from flows.stepper import FlowContext, FlowRunner, Position, StepResult
+from flows.parsing import Parsed, parse_yes_no
+from flows.stepper import FlowContext, FlowRunner, Position, RecordedAnswer, StepResult
 from safety.routing import CHECK_PAYLOAD, Action, SafetyOutcome, SafetyRouter, SafetyState
 from safety.types import Screening, Tier, Turn
 
@@ -33,6 +35,7 @@ _STATUS_WORDS = {"hold": "on a safety hold (their coach lifts it)", "stopped": "
                  "paused": "on a pause they asked for"}
 ALERT_PRIORITY = 100
 NOTICE_PRIORITY = 50
+STOP_PAYLOAD = "confirm:stop:"
 _JOIN = re.compile(r"^\s*(?:/start|join)\s+([A-Za-z0-9_\-]{4,64})\s*$", re.IGNORECASE)
 
 
@@ -147,9 +150,60 @@ class Engine:
                 conn, key, coachee_id=coachee_id, at=now)
             coach = store.get_coach(conn, coachee.coach_id)
             step = self.flows.start(flow, self._context_for(conn, coachee, coach, now))
-            data = conversation.data.model_copy(update={"position": step.position, "paused": None})
+            # A new flow replaces whatever was unanswered, cleanly: answers given so far stay stored.
+            data = conversation.data.model_copy(update={"position": step.position, "paused": None,
+                                                        "interrupted": None, "nudged": False, "snoozed": False})
+            if coachee.consent_store:
+                self._store_step(conn, coachee, step, now)
             store.add_outbox(conn, to=key, replies=step.replies, kind="prompt", at=now, coachee_id=coachee_id)
-            store.save_conversation(conn, conversation.model_copy(update={"data": data}), at=now)
+            store.save_conversation(conn, conversation.model_copy(
+                update={"data": data, "wake_at": self._wake_at(data, now)}), at=now)
+
+    async def wake_due(self, *, limit: int = 200) -> int:
+        """Nudge unanswered questions once, expire them later, and re-ask snoozed check-ins. Returns how many."""
+        with self.db.connect() as conn:
+            keys = store.due_conversations(conn, now=self.clock(), limit=limit)
+        woken = 0
+        for key in keys:
+            async with self._locks.hold(key):
+                try:
+                    woken += self._wake(key)
+                except store.StaleConversation:
+                    log.info("conversation changed while waking it; it will be looked at again")
+        if woken and self.on_outbox is not None:
+            self.on_outbox()
+        return woken
+
+    def _wake(self, key: ConversationKey) -> bool:
+        now = self.clock()
+        with self.db.begin() as conn:
+            conversation = store.load_conversation(conn, key)
+            if conversation is None or conversation.wake_at is None or conversation.wake_at > now:
+                return False
+            data = conversation.data
+            coachee = store.get_coachee(conn, conversation.coachee_id) if conversation.coachee_id else None
+            position = data.position
+            if position is None or coachee is None or coachee.status != "active":
+                # On hold, paused or gone: no nudges. The conversation wakes again when they write.
+                store.save_conversation(conn, conversation.model_copy(update={"wake_at": None}), at=now)
+                return False
+            coach = store.get_coach(conn, coachee.coach_id)
+            ctx = self._context_for(conn, coachee, coach, now)
+            name = coachee.first_name
+            if data.snoozed:
+                reply = self.flows.question(position, ctx, lead=self.wording.snooze_over.format(name=name))
+                data = data.model_copy(update={"snoozed": False, "nudged": False})
+            elif not data.nudged:
+                reply = self.flows.question(position, ctx, lead=self.wording.nudge.format(name=name))
+                data = data.model_copy(update={"nudged": True})
+            else:
+                reply = Reply(text=self.wording.expired.format(name=name))
+                log.info("coachee %s: unanswered %s flow expired", coachee.id, position.flow)
+                data = data.model_copy(update={"position": None, "nudged": False, "interrupted": None})
+            store.add_outbox(conn, to=key, replies=[reply], kind="prompt", at=now, coachee_id=coachee.id)
+            store.save_conversation(conn, conversation.model_copy(
+                update={"data": data, "wake_at": self._wake_at(data, now)}), at=now)
+        return True
 
     # the turn
 
@@ -176,6 +230,8 @@ class Engine:
                 turn.coach = store.get_coach(conn, identity.coach_id)
             self._route(turn)
             self._remember(turn)
+            turn.conversation = turn.conversation.model_copy(
+                update={"wake_at": self._wake_at(turn.conversation.data, now)})
             store.add_outbox(conn, to=msg.key, replies=turn.replies, kind="reply", at=now,
                              coachee_id=turn.coachee.id if turn.coachee else None)
             store.save_conversation(conn, turn.conversation, at=now)
@@ -199,6 +255,8 @@ class Engine:
             turn.replies.append(Reply(text=self._fill(self.wording.stopped, turn)))
             return
         text = (turn.msg.text or "").strip()
+        if turn.data.confirm == "stop" and self._confirm_stop(turn, text):
+            return
         if text.startswith("/"):
             self._command(turn, text)
             return
@@ -375,9 +433,53 @@ class Engine:
             turn.replies.append(Reply(text=self._fill(self.wording.paused, turn)))
         elif word == "/resume":
             self._resume(turn)
+        elif word == "/stop":
+            turn.update(confirm="stop")
+            turn.replies.append(Reply(text=self._fill(self.wording.stop_confirm, turn), buttons=(
+                Button(label="Yes, leave", payload=f"{STOP_PAYLOAD}yes"),
+                Button(label="No, stay", payload=f"{STOP_PAYLOAD}no"))))
+        elif word == "/journal":
+            self._journal(turn)
         else:
             turn.replies.append(Reply(text=self.wording.unknown_command.format(
                 commands=self.wording.command_list())))
+
+    def _journal(self, turn: _Turn) -> None:
+        """A private note between sessions; an unfinished flow waits and picks up afterwards."""
+        assert turn.coachee is not None
+        if turn.coachee.consent_store is not True:
+            turn.replies.append(Reply(text=self._fill(self.wording.journal_needs_consent, turn)))
+            return
+        position = turn.data.position
+        if position is not None and position.flow != "journal":
+            turn.update(interrupted=position)
+        self._start_flow(turn, "journal")
+
+    def _confirm_stop(self, turn: _Turn, text: str) -> bool:
+        """The answer to "are you sure you want to leave?"; False when they moved on to something else."""
+        coachee = turn.coachee
+        assert coachee is not None
+        payload = turn.msg.payload or ""
+        answer = payload.removeprefix(STOP_PAYLOAD) if payload.startswith(STOP_PAYLOAD) else None
+        if answer is None and not text.startswith("/"):
+            parsed = parse_yes_no(text)
+            answer = parsed.value if isinstance(parsed, Parsed) else None
+        turn.update(confirm=None)
+        if answer is None:
+            return False
+        if answer == "no":
+            turn.replies.append(Reply(text=self._fill(self.wording.stop_cancelled, turn)))
+            if turn.data.position is not None:
+                turn.replies.append(self.flows.question(turn.data.position, self._context(turn)))
+            return True
+        store.set_coachee_status(turn.conn, coachee.id, "stopped")
+        turn.update(position=None, paused=None, interrupted=None)
+        turn.replies.append(Reply(text=self._fill(self.wording.stop_done, turn)))
+        assert turn.coach is not None
+        self._send_to_coach(turn, turn.coach.id, Reply(text=self.wording.coach_stopped.format(
+            coachee=coachee.name)), kind="notice", priority=NOTICE_PRIORITY)
+        log.info("coachee %s left the programme", coachee.id)
+        return True
 
     def _resume(self, turn: _Turn) -> None:
         assert turn.coachee is not None
@@ -461,14 +563,45 @@ class Engine:
     def _apply_step(self, turn: _Turn, step: StepResult) -> None:
         coachee = turn.coachee
         assert coachee is not None
+        conn, now = turn.conn, turn.now
         if step.profile:
-            store.apply_profile(turn.conn, coachee.id, step.profile)
-            turn.coachee = coachee = store.get_coachee(turn.conn, coachee.id)
-        if step.answers and coachee.consent_store:
-            store.add_answers(turn.conn, coachee_id=coachee.id, answers=step.answers, at=turn.now,
-                              shared=bool(coachee.consent_share))
-        turn.update(position=step.position)
+            store.apply_profile(conn, coachee.id, step.profile)
+            turn.coachee = coachee = store.get_coachee(conn, coachee.id)
+        if coachee.consent_store:
+            self._store_step(conn, coachee, step, now)
         turn.replies.extend(step.replies)
+        position = step.position
+        interrupted = turn.data.interrupted
+        if position is None and interrupted is not None and not step.snooze:
+            # A /journal aside has ended: pick up the flow it interrupted.
+            position = interrupted
+            turn.replies.append(self.flows.question(interrupted, self._context(turn),
+                                                    lead=self._fill(self.wording.back_to_it, turn)))
+            turn.update(interrupted=None)
+        turn.update(position=position, nudged=False, snoozed=step.snooze)
+
+    def _store_step(self, conn: Connection, coachee: Coachee, step: StepResult, now: datetime) -> None:
+        """Answers, actions and sharing decisions, all in the turn's transaction."""
+        by_flow: dict[str, list[RecordedAnswer]] = {}
+        for answer in step.answers:
+            by_flow.setdefault(answer.flow, []).append(answer)
+        for flow, answers in by_flow.items():
+            shared = self.flows.registry.spec(flow).sharing == "consent" and bool(coachee.consent_share)
+            store.add_answers(conn, coachee_id=coachee.id, answers=answers, at=now, shared=shared)
+        store.add_actions(conn, coachee_id=coachee.id, actions=step.new_actions, at=now)
+        store.update_actions(conn, coachee_id=coachee.id, updates=step.action_updates, at=now)
+        if coachee.consent_share:
+            for share in step.shares:
+                store.share_run(conn, coachee_id=coachee.id, run_id=share.run_id, private=share.private)
+
+    def _wake_at(self, data: ConversationData, now: datetime) -> datetime | None:
+        """When the sweeper should look again: a snooze ending, or a nudge for an unanswered question."""
+        if data.position is None:
+            return None
+        schedule = self.config.schedule
+        if data.snoozed:
+            return now + schedule.snooze_for
+        return now + (schedule.expire_after - schedule.nudge_after if data.nudged else schedule.nudge_after)
 
     # helpers
 
@@ -478,9 +611,9 @@ class Engine:
 
     def _context_for(self, conn: Connection, coachee: Coachee, coach: Coach, now: datetime) -> FlowContext:
         zone = ZoneInfo(coachee.timezone or self.config.schedule.default_timezone)
-        history = store.scale_history(conn, coachee.id)
         return FlowContext(name=coachee.first_name, coach=coach.name, today=now.astimezone(zone).date(),
-                           last_scale=history[-1][1] if history else None)
+                           can_share=bool(coachee.consent_share),
+                           facts=StoredFacts(conn, coachee_id=coachee.id, registry=self.flows.registry))
 
     def _fill(self, template: str, turn: _Turn) -> str:
         name = turn.coachee.first_name if turn.coachee else "there"

@@ -15,7 +15,9 @@ COMMANDS = (
     ("/back", "change your previous answer"),
     ("/pause", "pause our conversation"),
     ("/resume", "carry on after a pause"),
+    ("/journal", "note down a private reflection"),
     ("/privacy", "what I keep and who sees it"),
+    ("/stop", "leave the coaching programme"),
 )
 
 
@@ -39,6 +41,15 @@ class EngineWording(BaseModel):
     stopped: str
     no_store_answer: str
     text_only: str
+    back_to_it: str
+    journal_needs_consent: str
+    stop_confirm: str
+    stop_cancelled: str
+    stop_done: str
+    coach_stopped: str
+    nudge: str
+    expired: str
+    snooze_over: str
     coach_hello: str
     coach_only: str
     coach_caseload: str

@@ -67,7 +67,8 @@ _ZONE_ALIASES = {
 }
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """Lower case, NFKC, straight quotes, single spaces: how typed answers are compared."""
     text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
     return " ".join(text.strip().lower().split())
 
@@ -92,7 +93,7 @@ def clean_text(text: str) -> Parsed | Problem:
 
 def parse_scale(text: str) -> Parsed | Problem:
     """A 1 to 10 reading: "7", "7/10", "seven", "about a 6"; "6-7" asks which; "11" says the range."""
-    folded = _fold(text)
+    folded = fold(text)
     if not folded:
         return Problem(reason="empty")
     folded = _OUT_OF.sub(" ", folded)
@@ -117,7 +118,7 @@ def parse_scale(text: str) -> Parsed | Problem:
 
 
 def parse_yes_no(text: str) -> Parsed | Problem:
-    folded = _fold(text).rstrip("!. ")
+    folded = fold(text).rstrip("!. ")
     if folded in _YES or folded.startswith(("yes ", "yes,", "yeah ", "yep ", "sure ")):
         return Parsed(value="yes", text="yes")
     if folded in _NO or folded.startswith(("no ", "no,", "nope ", "nah ")):
@@ -126,9 +127,9 @@ def parse_yes_no(text: str) -> Parsed | Problem:
 
 
 def parse_choice(state: StateSpec, text: str) -> Parsed | Problem:
-    folded = _fold(text).rstrip("!. ")
+    folded = fold(text).rstrip("!. ")
     for index, choice in enumerate(state.choices, start=1):
-        names = {choice.value.lower(), _fold(choice.label), str(index), *(_fold(s) for s in choice.synonyms)}
+        names = {choice.value.lower(), fold(choice.label), str(index), *(fold(s) for s in choice.synonyms)}
         if folded in names:
             return Parsed(value=choice.value, text=choice.label)
     return Problem(reason="choice")
@@ -140,9 +141,9 @@ def _zones() -> dict[str, str]:
 
 
 def parse_timezone(state: StateSpec, text: str) -> Parsed | Problem:
-    folded = _fold(text).rstrip("!. ")
+    folded = fold(text).rstrip("!. ")
     for index, choice in enumerate(state.choices, start=1):
-        if folded in {choice.value.lower(), _fold(choice.label), str(index)}:
+        if folded in {choice.value.lower(), fold(choice.label), str(index)}:
             return Parsed(value=choice.value, text=choice.value)
     zone = _ZONE_ALIASES.get(folded) or _zones().get(folded.replace(" ", "_"))
     if zone is None:
@@ -151,12 +152,16 @@ def parse_timezone(state: StateSpec, text: str) -> Parsed | Problem:
     return Parsed(value=zone, text=zone)
 
 
-def parse_date(text: str, *, today: date) -> Parsed | Problem:
+def parse_date(text: str, *, today: date, not_before: date | None = None) -> Parsed | Problem:
     """Natural dates: "today", "tomorrow", "friday", "next friday", "in 2 weeks", "15 March", "2026-12-01"."""
-    folded = _fold(text).rstrip("!. ")
+    folded = fold(text).rstrip("!. ")
+    for prefix in ("by ", "on ", "before "):
+        folded = folded.removeprefix(prefix)
     found = _date_from(folded, today)
     if found is None:
         return Problem(reason="date")
+    if not_before is not None and found < not_before:
+        return Problem(reason="date_past")
     return Parsed(value=found.isoformat(), text=found.isoformat())
 
 
@@ -218,5 +223,16 @@ def parse_answer(state: StateSpec, text: str, *, today: date) -> Parsed | Proble
     if state.answer is AnswerKind.TIMEZONE:
         return parse_timezone(state, text)
     if state.answer is AnswerKind.DATE:
-        return parse_date(text, today=today)
+        return parse_date(text, today=today, not_before=today if state.action == "due" else None)
     return clean_text(text)
+
+
+def parse_review_pick(text: str, *, options: tuple[str, ...], synonyms: dict[str, str]) -> str | None:
+    """One of `options`, by its number in the list shown, its own name, or a synonym; None if unclear."""
+    folded = fold(text).rstrip("!. ")
+    if folded in options:
+        return folded
+    if folded.isdigit() and 1 <= int(folded) <= len(options):
+        return options[int(folded) - 1]
+    picked = synonyms.get(folded)
+    return picked if picked in options else None

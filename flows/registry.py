@@ -14,11 +14,14 @@ from pathlib import Path
 from pydantic import ValidationError
 from transitions import Machine, MachineError
 
-from flows.spec import AnswerKind, FlowSpec, StateSpec
+from flows.spec import SCALE_TRENDS, AnswerKind, FlowSpec, StateSpec
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-PLACEHOLDERS = frozenset({"name", "coach", "last_scale", "session_number"})
+PLACEHOLDERS = frozenset({"name", "coach", "last_scale", "session_number", "last_scale_note", "goal", "goal_note",
+                          "strengths_note", "scale_journey", "item"})
 NEXT = "next"
+ITEMS_DONE = "items_done"  # a loop head with no items left moves on to its `after` state
+TO_REVIEW = "to_review"  # after changing an answer, straight back to the review
 
 # transitions logs every binding it skips under model_override; that is by design here.
 logging.getLogger("transitions").setLevel(logging.ERROR)
@@ -30,6 +33,17 @@ class FlowError(Exception):
 
 def branch_trigger(value: str) -> str:
     return f"pick_{value}"
+
+
+def change_trigger(state: str) -> str:
+    """From a review to the question whose answer the coachee wants to change."""
+    return f"change_{state}"
+
+
+def changeable(state: StateSpec) -> bool:
+    """Answers a review may send back for changing: plain ones, whose change can't alter the route."""
+    return (state.record and not state.branches and state.for_each is None and state.action is None
+            and state.answer in (AnswerKind.TEXT, AnswerKind.SCALE, AnswerKind.DATE))
 
 
 class _Position:
@@ -61,9 +75,10 @@ def _check_state(flow: FlowSpec, state: StateSpec, names: set[str]) -> None:
         raise FlowError(f"{where}: only a closing state can start another flow")
     if not state.question.strip():
         raise FlowError(f"{where}: missing question")
-    for target in [state.next, *state.branches.values()]:
+    for target in [state.next, state.after, *state.branches.values()]:
         if target is not None and target not in names:
             raise FlowError(f"{where}: leads to unknown state {target!r}")
+    _check_features(flow, state, where)
     values = _answer_values(state)
     if state.answer is AnswerKind.CHOICE and not state.choices:
         raise FlowError(f"{where}: a choice question needs choices")
@@ -80,7 +95,34 @@ def _check_state(flow: FlowSpec, state: StateSpec, names: set[str]) -> None:
         raise FlowError(f"{where}: a skippable question needs 'next'")
 
 
+def _check_features(flow: FlowSpec, state: StateSpec, where: str) -> None:
+    """The declarative extras each fit only certain questions; say so at start-up, not mid-conversation."""
+    kind = state.answer
+    if (state.for_each is None) != (state.after is None):
+        raise FlowError(f"{where}: 'for_each' and 'after' go together")
+    if state.only_if is not None and state.next is None:
+        raise FlowError(f"{where}: a conditional question needs 'next' for when it doesn't apply")
+    if kind is AnswerKind.REVIEW:
+        if flow.sharing != "review":
+            raise FlowError(f"{where}: a review needs the flow's sharing = \"review\"")
+        if state.next is None or state.branches or state.skippable:
+            raise FlowError(f"{where}: a review needs 'next' and no branches or skipping")
+    if state.compare and kind is not AnswerKind.SCALE:
+        raise FlowError(f"{where}: only a scale can compare with the last reading")
+    if state.share and kind is not AnswerKind.YES_NO:
+        raise FlowError(f"{where}: only a yes/no question can share answers")
+    if state.remember is not None and kind is not AnswerKind.TEXT:
+        raise FlowError(f"{where}: only a text answer can be remembered as the {state.remember}")
+    roles = {"text": AnswerKind.TEXT, "due": AnswerKind.DATE, "status": AnswerKind.CHOICE}
+    if state.action is not None and kind is not roles[state.action]:
+        raise FlowError(f"{where}: an action {state.action} needs a {roles[state.action].value} answer")
+    if state.action == "status" and state.for_each is None:
+        raise FlowError(f"{where}: an action status is asked once per action, so it needs 'for_each'")
+
+
 def _answer_values(state: StateSpec) -> set[str] | None:
+    if state.compare:
+        return set(SCALE_TRENDS)
     if state.answer is AnswerKind.YES_NO:
         return {"yes", "no"}
     if state.answer is AnswerKind.CHOICE:
@@ -96,6 +138,13 @@ def validate(flow: FlowSpec) -> None:
     known = set(names)
     if flow.start not in known:
         raise FlowError(f"flow {flow.name!r}: start state {flow.start!r} is not declared")
+    if flow.snoozable and not flow.snoozed_say:
+        raise FlowError(f"flow {flow.name!r}: a snoozable flow needs 'snoozed_say'")
+    if flow.skippable and not flow.skipped_say:
+        raise FlowError(f"flow {flow.name!r}: a skippable flow needs 'skipped_say'")
+    reviews = [state.name for state in flow.states if state.answer is AnswerKind.REVIEW]
+    if flow.sharing == "review" and len(reviews) != 1:
+        raise FlowError(f"flow {flow.name!r}: sharing by review needs exactly one review state")
     for state in flow.states:
         _check_state(flow, state, known)
     seen: set[str] = set()
@@ -105,7 +154,7 @@ def validate(flow: FlowSpec) -> None:
         if current.name in seen:
             continue
         seen.add(current.name)
-        todo.extend(t for t in [current.next, *current.branches.values()] if t is not None)
+        todo.extend(t for t in [current.next, current.after, *current.branches.values()] if t is not None)
     unreachable = [name for name in names if name not in seen]
     if unreachable:
         raise FlowError(f"flow {flow.name!r}: state {unreachable[0]!r} can't be reached from {flow.start!r}")
@@ -122,11 +171,17 @@ def _build_machine(flow: FlowSpec) -> Machine:
         model_override=True,
         ignore_invalid_triggers=False,
     )
+    review = next((state.name for state in flow.states if state.answer is AnswerKind.REVIEW), None)
     for state in flow.states:
         if state.next is not None:
             machine.add_transition(NEXT, state.name, state.next)
+        if state.after is not None:
+            machine.add_transition(ITEMS_DONE, state.name, state.after)
         for value, target in state.branches.items():
             machine.add_transition(branch_trigger(value), state.name, target)
+        if review is not None and changeable(state):
+            machine.add_transition(change_trigger(state.name), review, state.name)
+            machine.add_transition(TO_REVIEW, state.name, review)
     return machine
 
 
@@ -145,6 +200,12 @@ class FlowRegistry:
                 if state.then is not None and state.then not in self._flows:
                     raise FlowError(f"flow {flow.name!r}, state {state.name!r}: starts unknown flow {state.then!r}")
         self._machines = {name: _build_machine(flow) for name, flow in self._flows.items()}
+        remembered: dict[str, set[str]] = {}
+        for flow in self._flows.values():
+            for state in flow.states:
+                if state.remember is not None:
+                    remembered.setdefault(state.remember, set()).add(state.name)
+        self._remembered = {what: frozenset(names) for what, names in remembered.items()}
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Mapping[str, object]]) -> FlowRegistry:
@@ -168,6 +229,10 @@ class FlowRegistry:
             except tomllib.TOMLDecodeError as exc:
                 raise FlowError(f"{file.name}: not valid TOML: {exc}") from None
         return cls.from_mapping(raw)
+
+    def remembered_questions(self, what: str) -> frozenset[str]:
+        """Names of the questions whose answers are remembered as the goal (or strengths), in any flow."""
+        return self._remembered.get(what, frozenset())
 
     def __contains__(self, name: object) -> bool:
         return name in self._flows

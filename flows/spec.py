@@ -15,10 +15,21 @@ class AnswerKind(str, Enum):
     YES_NO = "yes_no"
     DATE = "date"
     TIMEZONE = "timezone"
+    REVIEW = "review"  # the summary the coach will see: send it, change an answer, or keep one private
     NONE = "none"  # a closing message: nothing to answer
 
 
 ProfileField = Literal["consent_store", "consent_share", "timezone"]
+# Facts a state can depend on; a state whose condition doesn't hold is passed over via `next`.
+Condition = Literal["can_share", "has_goal", "has_last_scale", "has_open_actions"]
+# Answers the rest of the programme remembers (the goal shown in check-ins, strengths reflected back).
+Remember = Literal["goal", "strengths"]
+# What a state does with the coachee's actions: name one, give its due date, or say how it went.
+ActionRole = Literal["text", "due", "status"]
+# Where answers go: shared per the coachee's consent, only after they send a review, or kept private
+# unless they share an entry.
+Sharing = Literal["consent", "review", "private"]
+SCALE_TRENDS = ("up", "same", "down", "first")
 
 
 class Choice(BaseModel):
@@ -46,10 +57,22 @@ class StateSpec(BaseModel):
     record: bool = True
     hint: str = ""
     then: str | None = None  # on a closing state: the flow that starts next
+    label: str = ""  # a short heading for the review and the coach's digest
+    only_if: Condition | None = None
+    for_each: Literal["open_actions"] | None = None  # a loop head: asked once per item, then `after`
+    after: str | None = None
+    action: ActionRole | None = None
+    compare: bool = False  # a scale that branches on the trend against the last reading
+    remember: Remember | None = None
+    share: bool = False  # a yes/no whose "yes" shares this run's answers with the coach
 
     @property
     def final(self) -> bool:
         return self.answer is AnswerKind.NONE
+
+    @property
+    def heading(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
 
 
 class FlowSpec(BaseModel):
@@ -61,6 +84,11 @@ class FlowSpec(BaseModel):
     title: str
     start: str
     states: tuple[StateSpec, ...]
+    sharing: Sharing = "consent"
+    snoozable: bool = False  # "not now" puts it off for a while
+    skippable: bool = False  # "skip" at any question drops this one run of the flow
+    snoozed_say: str = ""
+    skipped_say: str = ""
 
     def state(self, name: str) -> StateSpec:
         for state in self.states:

@@ -1,48 +1,111 @@
-"""One turn of a flow: read the answer, move the Machine, and say the next thing. Pure: no I/O.
+"""One turn of a flow: read the answer, move the Machine, and say the next thing. No I/O of its own.
 
-The engine stores what this returns, in one transaction, so a flow step is either all done or not at all.
+What it needs to know about the coachee (their goal, last reading, open actions) it asks of a read-only
+`FlowFacts`; what it decides comes back as a StepResult, which the engine stores in one transaction, so a
+flow step is either all done or not at all.
 """
 
 from __future__ import annotations
 
+import string
 import tomllib
 import uuid
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.types import Button, Reply
-from flows.parsing import Parsed, Problem, parse_answer
-from flows.registry import NEXT, FlowError, FlowRegistry, branch_trigger
-from flows.spec import AnswerKind, FlowSpec, ProfileField, StateSpec
+from flows.parsing import Parsed, Problem, fold, parse_answer, parse_review_pick
+from flows.registry import (
+    ITEMS_DONE,
+    NEXT,
+    TO_REVIEW,
+    FlowError,
+    FlowRegistry,
+    branch_trigger,
+    change_trigger,
+    changeable,
+)
+from flows.spec import AnswerKind, Condition, FlowSpec, ProfileField, Remember, StateSpec
 
 WORDING = Path(__file__).resolve().parent / "wording.toml"
 MAX_TRIES = 3
+SNOOZE_WORDS = frozenset({"not now", "later", "snooze", "not right now", "ask me later", "maybe later"})
+SKIP_RUN_WORDS = frozenset({"skip", "skip this one", "skip it", "skip this", "/skip"})
+REVIEW_ACTIONS = ("send", "change", "private")
 
 
-class FlowContext(BaseModel):
-    """What the wording may mention about this coachee."""
+class ActionItem(BaseModel):
+    """An action the coachee agreed to, as a loop over actions shows it."""
 
     model_config = ConfigDict(frozen=True)
+
+    id: int
+    text: str
+    due: date | None = None
+
+
+class AnswerView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    question: str
+    text: str
+
+
+class FlowFacts(Protocol):
+    """Read-only facts about the coachee that wording and conditions may use. Looked up only when needed."""
+
+    def last_scale(self) -> int | None: ...
+
+    def scale_journey(self) -> tuple[int, ...]: ...
+
+    def remembered(self, what: Remember) -> str | None: ...
+
+    def open_actions(self) -> tuple[ActionItem, ...]: ...
+
+    def run_answers(self, run_id: str) -> tuple[AnswerView, ...]: ...
+
+
+class NoFacts:
+    """A coachee we know nothing more about (and the default in tests of the wording alone)."""
+
+    def last_scale(self) -> int | None:
+        return None
+
+    def scale_journey(self) -> tuple[int, ...]:
+        return ()
+
+    def remembered(self, what: Remember) -> str | None:
+        return None
+
+    def open_actions(self) -> tuple[ActionItem, ...]:
+        return ()
+
+    def run_answers(self, run_id: str) -> tuple[AnswerView, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    """Who the flow is talking to, and where to look things up."""
 
     name: str
     coach: str
     today: date
-    last_scale: int | None = None
+    can_share: bool = True
     session_number: int = 1
-
-    def fill(self, text: str) -> str:
-        return text.format(
-            name=self.name,
-            coach=self.coach,
-            last_scale="" if self.last_scale is None else self.last_scale,
-            session_number=self.session_number,
-        )
+    facts: FlowFacts = field(default_factory=NoFacts)
 
 
 class Position(BaseModel):
-    """Where a conversation is in a flow; `history` lets /back return to earlier questions."""
+    """Where a conversation is in a flow.
+
+    `history` lets /back return to earlier questions ("state" or "state@index" inside a loop); `items` and
+    `index` are the loop over actions; `private` and `review_mode` belong to the review.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -51,6 +114,16 @@ class Position(BaseModel):
     run_id: str
     attempts: int = 0
     history: tuple[str, ...] = ()
+    items: tuple[ActionItem, ...] = ()
+    index: int = -1
+    pending_action: str | None = None
+    private: tuple[str, ...] = ()
+    review_mode: Literal["change", "private"] | None = None
+    changing: bool = False
+
+    @property
+    def item(self) -> ActionItem | None:
+        return self.items[self.index] if 0 <= self.index < len(self.items) else None
 
 
 class RecordedAnswer(BaseModel):
@@ -70,6 +143,30 @@ class ProfileChange(BaseModel):
     value: str
 
 
+class NewAction(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    due: date
+    run_id: str
+
+
+class ActionUpdate(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    action_id: int
+    status: str
+
+
+class ShareRun(BaseModel):
+    """The coachee chose to send this run's answers to their coach, except the ones they kept private."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    private: tuple[str, ...] = ()
+
+
 class StepResult(BaseModel):
     """What a turn produced. `position` is None when the flow (and any flow it started) ended."""
 
@@ -80,6 +177,11 @@ class StepResult(BaseModel):
     answers: tuple[RecordedAnswer, ...] = ()
     profile: tuple[ProfileChange, ...] = ()
     finished: tuple[str, ...] = ()
+    new_actions: tuple[NewAction, ...] = ()
+    action_updates: tuple[ActionUpdate, ...] = ()
+    shares: tuple[ShareRun, ...] = ()
+    snooze: bool = False
+    skipped: bool = False
 
 
 class Wording(BaseModel):
@@ -87,6 +189,7 @@ class Wording(BaseModel):
 
     reasks: dict[str, str]
     notes: dict[str, str]
+    review: dict[str, str]
 
     @classmethod
     def load(cls, path: Path = WORDING) -> Wording:
@@ -98,6 +201,40 @@ def button_payload(position: Position, value: str) -> str:
     return f"{position.flow}:{position.state}:{value}"
 
 
+@dataclass
+class _Step:
+    """What one turn is collecting; becomes a StepResult."""
+
+    replies: list[Reply] = field(default_factory=list)
+    answers: list[RecordedAnswer] = field(default_factory=list)
+    profile: list[ProfileChange] = field(default_factory=list)
+    finished: list[str] = field(default_factory=list)
+    new_actions: list[NewAction] = field(default_factory=list)
+    action_updates: list[ActionUpdate] = field(default_factory=list)
+    shares: list[ShareRun] = field(default_factory=list)
+
+    def result(self, position: Position | None, **extra: bool) -> StepResult:
+        return StepResult(
+            position=position, replies=tuple(self.replies), answers=tuple(self.answers),
+            profile=tuple(self.profile), finished=tuple(self.finished), new_actions=tuple(self.new_actions),
+            action_updates=tuple(self.action_updates), shares=tuple(self.shares), **extra,
+        )
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _history_entry(position: Position) -> str:
+    return f"{position.state}@{position.index}" if position.index >= 0 else position.state
+
+
+def _trend(scale: int | None, last: int | None) -> str:
+    if scale is None or last is None:
+        return "first"
+    return "up" if scale > last else "down" if scale < last else "same"
+
+
 class FlowRunner:
     """Drives flows from the registry; holds no per-conversation state of its own."""
 
@@ -105,19 +242,18 @@ class FlowRunner:
         self.registry = registry
         self.wording = wording or Wording.load()
 
+    # what the engine calls
+
     def start(self, flow: str, ctx: FlowContext) -> StepResult:
         spec = self.registry.spec(flow)
         position = Position(flow=flow, state=spec.start, run_id=uuid.uuid4().hex[:16])
-        return self._arrive(spec, position, ctx, replies=(), answers=(), profile=(), finished=())
+        step = _Step()
+        return step.result(self._arrive(spec, position, ctx, step))
 
     def question(self, position: Position, ctx: FlowContext, *, lead: str = "") -> Reply:
         """The current question again, e.g. after a pause or a re-ask; `lead` goes before it."""
-        state = self.registry.spec(position.flow).state(position.state)
-        parts = [lead] if lead else []
-        if state.say and not lead:
-            parts.append(ctx.fill(state.say))
-        parts.append(ctx.fill(state.question))
-        return Reply(text="\n\n".join(parts), buttons=self._buttons(state, position))
+        spec = self.registry.spec(position.flow)
+        return self._ask(spec, position, ctx, _Step(), lead=lead)
 
     def answer(
         self, position: Position, ctx: FlowContext, *, text: str | None = None, payload: str | None = None
@@ -131,47 +267,214 @@ class FlowRunner:
                 lead = self.wording.reasks["stale_button"]
                 return StepResult(position=position, replies=(self.question(position, ctx, lead=lead),))
             text = value
+        folded = fold(text or "").rstrip("!. ")
+        if spec.snoozable and folded in SNOOZE_WORDS:
+            reply = Reply(text=self._fill(spec.snoozed_say, ctx, position))
+            return StepResult(position=position, replies=(reply,), snooze=True)
+        if spec.skippable and folded in SKIP_RUN_WORDS and not state.skippable:
+            return self.skip_run(position, ctx)
+        if state.answer is AnswerKind.REVIEW:
+            return self._review_answer(spec, state, position, ctx, text or "")
         parsed = parse_answer(state, text or "", today=ctx.today)
         if isinstance(parsed, Problem):
-            return self._reask(position, state, parsed, ctx)
+            return self._reask(spec, position, state, parsed, ctx)
         return self._accept(spec, state, position, parsed, ctx)
 
     def skip(self, position: Position, ctx: FlowContext) -> StepResult | None:
-        """Skip an optional question; None when this one can't be skipped."""
+        """Skip an optional question (or, in a flow that allows it, this run); None when neither is allowed."""
         spec = self.registry.spec(position.flow)
         state = spec.state(position.state)
-        if not state.skippable:
-            return None
-        return self._move(spec, position, NEXT, ctx, replies=(), answers=(), profile=())
+        if state.skippable:
+            step = _Step()
+            return step.result(self._move(spec, position, NEXT, ctx, step))
+        if spec.skippable:
+            return self.skip_run(position, ctx)
+        return None
+
+    def skip_run(self, position: Position, ctx: FlowContext) -> StepResult:
+        spec = self.registry.spec(position.flow)
+        reply = Reply(text=self._fill(spec.skipped_say, ctx, position))
+        return StepResult(position=None, replies=(reply,), finished=(spec.name,), skipped=True)
 
     def back(self, position: Position, ctx: FlowContext) -> StepResult | None:
         """Return to the previous question so its answer can be changed; None at the first question."""
         if not position.history:
             return None
-        previous = Position(
-            flow=position.flow, state=position.history[-1], run_id=position.run_id, history=position.history[:-1]
-        )
+        state, _, index = position.history[-1].partition("@")
+        previous = position.model_copy(update={
+            "state": state, "history": position.history[:-1], "attempts": 0, "review_mode": None,
+            "changing": False, "index": int(index) if index else -1,
+        })
         return StepResult(position=previous, replies=(self.question(previous, ctx),))
 
-    # internals
+    # moving through a flow
 
-    def _buttons(self, state: StateSpec, position: Position) -> tuple[Button, ...]:
+    def _accept(
+        self, spec: FlowSpec, state: StateSpec, position: Position, parsed: Parsed, ctx: FlowContext
+    ) -> StepResult:
+        step = _Step()
+        item = position.item
+        question, text = state.name, parsed.text
+        if item is not None:
+            question, text = f"{state.name}.{item.id}", f"{item.text}: {parsed.text}"
+        if state.record:
+            step.answers.append(RecordedAnswer(
+                flow=spec.name, run_id=position.run_id, question=question, text=text, scale=parsed.scale))
+        if state.profile:
+            step.profile.append(ProfileChange(field=state.profile, value=parsed.value))
+        if parsed.trimmed:
+            step.replies.append(Reply(text=self.wording.notes["trimmed"]))
+        if state.action == "text":
+            position = position.model_copy(update={"pending_action": parsed.text})
+        elif state.action == "due":
+            due = date.fromisoformat(parsed.value)
+            step.new_actions.append(NewAction(text=position.pending_action or "", due=due, run_id=position.run_id))
+            position = position.model_copy(update={"pending_action": None})
+            step.replies.append(Reply(text=self.wording.notes["date_echo"].format(date=f"{due:%A %-d %B}")))
+        elif state.action == "status" and item is not None:
+            step.action_updates.append(ActionUpdate(action_id=item.id, status=parsed.value))
+        if state.share and parsed.value == "yes":
+            step.shares.append(ShareRun(run_id=position.run_id))
+        if position.changing:
+            trigger = TO_REVIEW
+        elif state.compare:
+            trend = _trend(parsed.scale, ctx.facts.last_scale())
+            trigger = branch_trigger(trend) if trend in state.branches else NEXT
+        else:
+            trigger = branch_trigger(parsed.value) if parsed.value in state.branches else NEXT
+        return step.result(self._move(spec, position, trigger, ctx, step))
+
+    def _move(self, spec: FlowSpec, position: Position, trigger: str, ctx: FlowContext, step: _Step) -> Position | None:
+        target = self.registry.advance(spec.name, position.state, trigger)
+        moved = position.model_copy(update={
+            "state": target, "attempts": 0, "history": (*position.history, _history_entry(position)),
+            "review_mode": None, "changing": False,
+        })
+        return self._arrive(spec, moved, ctx, step)
+
+    def _arrive(self, spec: FlowSpec, position: Position, ctx: FlowContext, step: _Step) -> Position | None:
+        """Settle on the next state to ask: pass over what doesn't apply, step loops, then ask or close."""
+        for _ in range(len(spec.states) * 2 + 2):
+            state = spec.state(position.state)
+            if state.only_if is not None and not self._holds(state.only_if, ctx, step):
+                position = position.model_copy(update={"state": self.registry.advance(spec.name, state.name, NEXT)})
+                continue
+            if state.for_each is not None:
+                items = position.items if position.index >= 0 else ctx.facts.open_actions()
+                index = position.index + 1
+                if index >= len(items):
+                    target = self.registry.advance(spec.name, state.name, ITEMS_DONE)
+                    position = position.model_copy(update={"state": target, "index": -1})
+                    continue
+                position = position.model_copy(update={"items": items, "index": index})
+            break
+        else:
+            raise FlowError(f"flow {spec.name!r}: conditions lead round in a circle at {position.state!r}")
+        state = spec.state(position.state)
+        if not state.final:
+            step.replies.append(self._ask(spec, position, ctx, step))
+            return position
+        step.replies.append(Reply(text=self._fill(state.say, ctx, position, step)))
+        step.finished.append(spec.name)
+        if state.then is None:
+            return None
+        if state.then in step.finished:
+            raise FlowError(f"flows loop back to {state.then!r}")
+        following = self.registry.spec(state.then)
+        nxt = Position(flow=following.name, state=following.start, run_id=uuid.uuid4().hex[:16])
+        return self._arrive(following, nxt, ctx, step)
+
+    def _holds(self, condition: Condition, ctx: FlowContext, step: _Step) -> bool:
+        if condition == "can_share":
+            return ctx.can_share
+        if condition == "has_goal":
+            return self._remembered("goal", ctx, step) is not None
+        if condition == "has_last_scale":
+            return ctx.facts.last_scale() is not None
+        return bool(ctx.facts.open_actions())
+
+    # asking
+
+    def _ask(self, spec: FlowSpec, position: Position, ctx: FlowContext, step: _Step, *, lead: str = "") -> Reply:
+        state = spec.state(position.state)
+        if state.answer is AnswerKind.REVIEW:
+            return self._review_question(spec, state, position, ctx, step, lead=lead)
+        parts = [lead] if lead else []
+        if state.say and not lead:
+            parts.append(self._fill(state.say, ctx, position, step))
+        parts.append(self._fill(state.question, ctx, position, step))
+        return Reply(text="\n\n".join(p for p in parts if p.strip()), buttons=self._buttons(spec, state, position))
+
+    def _buttons(self, spec: FlowSpec, state: StateSpec, position: Position) -> tuple[Button, ...]:
         if state.answer is AnswerKind.SCALE:
-            return tuple(Button(label=str(n), payload=button_payload(position, str(n))) for n in range(1, 11))
-        if state.answer is AnswerKind.YES_NO:
-            return (
-                Button(label="Yes", payload=button_payload(position, "yes")),
-                Button(label="No", payload=button_payload(position, "no")),
-            )
-        return tuple(Button(label=c.label, payload=button_payload(position, c.value)) for c in state.choices)
+            buttons = [Button(label=str(n), payload=button_payload(position, str(n))) for n in range(1, 11)]
+        elif state.answer is AnswerKind.YES_NO:
+            buttons = [Button(label="Yes", payload=button_payload(position, "yes")),
+                       Button(label="No", payload=button_payload(position, "no"))]
+        else:
+            buttons = [Button(label=c.label, payload=button_payload(position, c.value)) for c in state.choices]
+        if not position.history and not position.changing:
+            if spec.snoozable:
+                buttons.append(Button(label="Not now", payload=button_payload(position, "not now")))
+            if spec.skippable:
+                buttons.append(Button(label="Skip this one", payload=button_payload(position, "skip")))
+        return tuple(buttons)
 
-    def _reask(self, position: Position, state: StateSpec, problem: Problem, ctx: FlowContext) -> StepResult:
+    def _fill(self, text: str, ctx: FlowContext, position: Position, step: _Step | None = None) -> str:
+        """Only the placeholders a text uses are looked up, so a plain question costs no queries."""
+        values: dict[str, object] = {}
+        notes = self.wording.notes
+        for name in _placeholders(text):
+            if name == "name":
+                values[name] = ctx.name
+            elif name == "coach":
+                values[name] = ctx.coach
+            elif name == "session_number":
+                values[name] = ctx.session_number
+            elif name == "last_scale":
+                last = ctx.facts.last_scale()
+                values[name] = "" if last is None else last
+            elif name == "last_scale_note":
+                last = ctx.facts.last_scale()
+                values[name] = "" if last is None else notes["last_scale"].format(last_scale=last)
+            elif name == "goal":
+                values[name] = _short(self._remembered("goal", ctx, step) or notes["no_goal"])
+            elif name == "goal_note":
+                goal = self._remembered("goal", ctx, step)
+                values[name] = notes["goal"].format(goal=_short(goal)) if goal else notes["no_goal_note"]
+            elif name == "strengths_note":
+                strengths = self._remembered("strengths", ctx, step)
+                values[name] = notes["strengths"].format(strengths=_short(strengths)) if strengths else ""
+            elif name == "scale_journey":
+                journey = ctx.facts.scale_journey()
+                values[name] = (notes["journey"].format(journey=" → ".join(map(str, journey))) if journey
+                                else notes["no_journey"])
+            elif name == "item":
+                item = position.item
+                if item is None or item.due is None:
+                    values[name] = "" if item is None else item.text
+                else:
+                    values[name] = notes["item_due"].format(text=item.text, due=f"{item.due:%-d %B}")
+        return text.format(**values)
+
+    def _remembered(self, what: Remember, ctx: FlowContext, step: _Step | None) -> str | None:
+        """The latest answer remembered as the goal (or strengths), including one given in this very turn."""
+        if step is not None:
+            names = self.registry.remembered_questions(what)
+            for answer in reversed(step.answers):
+                if answer.question in names:
+                    return answer.text
+        return ctx.facts.remembered(what)
+
+    def _reask(
+        self, spec: FlowSpec, position: Position, state: StateSpec, problem: Problem, ctx: FlowContext
+    ) -> StepResult:
         low, _, high = problem.detail.partition("|")
         lead = self.wording.reasks[problem.reason].format(low=low, high=high)
         tries = position.attempts + 1
         if tries >= MAX_TRIES:
             extras = []
-            if self._buttons(state, position):
+            if self._buttons(spec, state, position):
                 extras.append(self.wording.notes["offer_help"])
             if state.skippable:
                 extras.append(self.wording.notes["offer_skip"])
@@ -179,59 +482,104 @@ class FlowRunner:
         moved = position.model_copy(update={"attempts": tries})
         return StepResult(position=moved, replies=(self.question(moved, ctx, lead=lead),))
 
-    def _accept(
-        self, spec: FlowSpec, state: StateSpec, position: Position, parsed: Parsed, ctx: FlowContext
-    ) -> StepResult:
-        answers: tuple[RecordedAnswer, ...] = ()
-        if state.record:
-            answers = (RecordedAnswer(
-                flow=spec.name, run_id=position.run_id, question=state.name, text=parsed.text, scale=parsed.scale
-            ),)
-        profile = (ProfileChange(field=state.profile, value=parsed.value),) if state.profile else ()
-        replies = (Reply(text=self.wording.notes["trimmed"]),) if parsed.trimmed else ()
-        trigger = branch_trigger(parsed.value) if parsed.value in state.branches else NEXT
-        return self._move(spec, position, trigger, ctx, replies=replies, answers=answers, profile=profile)
+    # the review: exactly what the coach will see, before it is sent
 
-    def _move(
-        self,
-        spec: FlowSpec,
-        position: Position,
-        trigger: str,
-        ctx: FlowContext,
-        *,
-        replies: tuple[Reply, ...],
-        answers: tuple[RecordedAnswer, ...],
-        profile: tuple[ProfileChange, ...],
-    ) -> StepResult:
-        target = self.registry.advance(spec.name, position.state, trigger)
-        moved = Position(
-            flow=spec.name, state=target, run_id=position.run_id, history=(*position.history, position.state)
+    def _summary(self, spec: FlowSpec, position: Position, ctx: FlowContext, step: _Step) -> list[AnswerView]:
+        latest = {a.question: a for a in ctx.facts.run_answers(position.run_id)}
+        for answer in step.answers:
+            if answer.run_id == position.run_id:
+                latest[answer.question] = AnswerView(question=answer.question, text=answer.text)
+        order = {state.name: i for i, state in enumerate(spec.states)}
+        return sorted(latest.values(), key=lambda a: order.get(a.question.split(".")[0], len(order)))
+
+    def _heading(self, spec: FlowSpec, question: str) -> str:
+        try:
+            return spec.state(question.split(".")[0]).heading
+        except KeyError:
+            return question
+
+    def _review_question(
+        self, spec: FlowSpec, state: StateSpec, position: Position, ctx: FlowContext, step: _Step, *, lead: str
+    ) -> Reply:
+        words = self.wording.review
+        answers = self._summary(spec, position, ctx, step)
+        mode = position.review_mode
+        if mode is not None:
+            options = [a for a in answers if mode == "private" or changeable(spec.state(a.question.split(".")[0]))]
+            buttons = []
+            for answer in options:
+                heading = self._heading(spec, answer.question)
+                if mode == "private" and answer.question in position.private:
+                    heading = words["share_again"].format(heading=heading)
+                buttons.append(Button(label=heading[:60], payload=button_payload(position, answer.question)))
+            buttons.append(Button(label=words["back_label"], payload=button_payload(position, "summary")))
+            ask = words["pick_change"] if mode == "change" else words["pick_private"]
+            return Reply(text="\n\n".join([lead, ask] if lead else [ask]), buttons=tuple(buttons))
+        lines = []
+        for answer in answers:
+            shown = words["kept_private"] if answer.question in position.private else _short(answer.text, 600)
+            lines.append(f"• {self._heading(spec, answer.question)}: {shown}")
+        parts = [lead] if lead else []
+        if state.say and not lead:
+            parts.append(self._fill(state.say, ctx, position, step))
+        parts.append("\n".join(lines) if lines else words["nothing"])
+        parts.append(self._fill(state.question, ctx, position, step))
+        actions = (
+            Button(label=self._fill(words["send_label"], ctx, position), payload=button_payload(position, "send")),
+            Button(label=words["change_label"], payload=button_payload(position, "change")),
+            Button(label=words["private_label"], payload=button_payload(position, "private")),
         )
-        return self._arrive(spec, moved, ctx, replies=replies, answers=answers, profile=profile, finished=())
+        return Reply(text="\n\n".join(parts), buttons=actions)
 
-    def _arrive(
-        self,
-        spec: FlowSpec,
-        position: Position,
-        ctx: FlowContext,
-        *,
-        replies: tuple[Reply, ...],
-        answers: tuple[RecordedAnswer, ...],
-        profile: tuple[ProfileChange, ...],
-        finished: tuple[str, ...],
+    def _review_answer(
+        self, spec: FlowSpec, state: StateSpec, position: Position, ctx: FlowContext, text: str
     ) -> StepResult:
-        state = spec.state(position.state)
-        if not state.final:
-            return StepResult(
-                position=position, replies=(*replies, self.question(position, ctx)), answers=answers,
-                profile=profile, finished=finished,
-            )
-        closing = (*replies, Reply(text=ctx.fill(state.say)))
-        done = (*finished, spec.name)
-        if state.then is None:
-            return StepResult(position=None, replies=closing, answers=answers, profile=profile, finished=done)
-        if state.then in finished:
-            raise FlowError(f"flows loop back to {state.then!r}")
-        following = self.registry.spec(state.then)
-        nxt = Position(flow=following.name, state=following.start, run_id=uuid.uuid4().hex[:16])
-        return self._arrive(following, nxt, ctx, replies=closing, answers=answers, profile=profile, finished=done)
+        words = self.wording.review
+        step = _Step()
+        mode = position.review_mode
+        if mode is None:
+            picked = parse_review_pick(text, options=REVIEW_ACTIONS, synonyms=_REVIEW_SYNONYMS)
+            if picked is None:
+                lead = words["reask"]
+                return StepResult(position=position, replies=(self._ask(spec, position, ctx, step, lead=lead),))
+            if picked == "send":
+                step.shares.append(ShareRun(run_id=position.run_id, private=position.private))
+                step.replies.append(Reply(text=self._fill(words["sent"], ctx, position)))
+                return step.result(self._move(spec, position, NEXT, ctx, step))
+            listing = position.model_copy(update={"review_mode": picked})
+            return StepResult(position=listing, replies=(self._ask(spec, listing, ctx, step),))
+        answers = self._summary(spec, position, ctx, step)
+        options = [a.question for a in answers
+                   if mode == "private" or changeable(spec.state(a.question.split(".")[0]))]
+        labels = {q: self._heading(spec, q) for q in options}
+        picked = parse_review_pick(text, options=(*options, "summary"), synonyms={**{
+            fold(label): q for q, label in labels.items()}, **_SUMMARY_SYNONYMS})
+        if picked is None:
+            return StepResult(position=position, replies=(self._ask(spec, position, ctx, step, lead=words["reask"]),))
+        if picked == "summary":
+            back = position.model_copy(update={"review_mode": None})
+            return StepResult(position=back, replies=(self._ask(spec, back, ctx, step),))
+        if mode == "private":
+            private = set(position.private) ^ {picked}
+            note = words["now_private" if picked in private else "now_shared"].format(heading=labels[picked])
+            back = position.model_copy(update={"review_mode": None, "private": tuple(sorted(private))})
+            return StepResult(position=back, replies=(self._ask(spec, back, ctx, step, lead=note),))
+        target = self.registry.advance(spec.name, state.name, change_trigger(picked))
+        changing = position.model_copy(update={"state": target, "review_mode": None, "changing": True,
+                                               "attempts": 0})
+        lead = words["changing"].format(heading=labels[picked])
+        return StepResult(position=changing, replies=(self._ask(spec, changing, ctx, step, lead=lead),))
+
+
+_REVIEW_SYNONYMS = {
+    "send": "send", "send it": "send", "yes": "send", "ok": "send", "okay": "send", "looks good": "send",
+    "that's fine": "send", "fine": "send", "share": "send", "send to my coach": "send", "done": "send",
+    "change": "change", "change an answer": "change", "edit": "change", "change something": "change",
+    "private": "private", "keep private": "private", "keep an answer private": "private", "hide": "private",
+    "keep something private": "private",
+}
+_SUMMARY_SYNONYMS = {"back": "summary", "back to the summary": "summary", "cancel": "summary", "none": "summary"}
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,6 +50,17 @@ class Session(_Record):
     status: str
 
 
+class ActionRow(_Record):
+    id: int
+    coachee_id: int
+    run_id: str
+    text: str
+    due_on: date | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
 class StoredAnswer(_Record):
     flow: str
     run_id: str
@@ -67,6 +78,9 @@ class ConversationData(_Record):
     pending_check: bool = False
     confirm: str | None = None
     recent: tuple[Turn, ...] = Field(default=())
+    interrupted: Position | None = None  # a flow set aside for /journal, picked up when it ends
+    nudged: bool = False
+    snoozed: bool = False
 
 
 class Conversation(_Record):
@@ -78,6 +92,7 @@ class Conversation(_Record):
     safety_tier: Tier
     version: int
     data: ConversationData
+    wake_at: datetime | None = None
 
 
 class OutboxRow(_Record):

@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -133,7 +134,10 @@ conversations = Table(
     Column("safety_tier", String(12), nullable=False, default="none"),
     Column("version", Integer, nullable=False, default=1),
     _when("updated_at"),
+    # When the sweeper should next look at it: a nudge, an expiry, or the end of a snooze.
+    _when("wake_at", nullable=True),
     UniqueConstraint("transport", "user_id", "chat_id"),
+    Index(None, "wake_at"),
 )
 
 answers = Table(
@@ -158,6 +162,23 @@ scale_readings = Table(
     Column("value", Integer, nullable=False),
     Column("flow", String(40), nullable=False),
     _when("recorded_at"),
+    Column("run_id", String(40), nullable=True),
+    Column("question", String(60), nullable=True),
+)
+
+# What the coachee agreed to do after a session, with a due date in their own time zone.
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("run_id", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("due_on", Date, nullable=True),
+    # open | done | partly | not_yet
+    Column("status", String(12), nullable=False, default="open"),
+    _when("created_at"),
+    _when("updated_at"),
 )
 
 inbound_receipts = Table(

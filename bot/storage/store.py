@@ -7,12 +7,13 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Insert, Table, and_, func, insert, select, update
+from sqlalchemy import Connection, Insert, Table, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
 from bot.storage import schema as t
 from bot.storage.records import (
+    ActionRow,
     Coach,
     Coachee,
     Conversation,
@@ -23,7 +24,7 @@ from bot.storage.records import (
     StoredAnswer,
 )
 from bot.types import ConversationKey, Reply
-from flows.stepper import ProfileChange, RecordedAnswer
+from flows.stepper import ActionUpdate, NewAction, ProfileChange, RecordedAnswer
 from safety.types import Tier
 
 
@@ -223,14 +224,14 @@ def _conversation(row: RowMapping) -> Conversation:
     return Conversation(
         id=row["id"], transport=row["transport"], user_id=row["user_id"], chat_id=row["chat_id"],
         coachee_id=row["coachee_id"], safety_tier=Tier(row["safety_tier"]), version=row["version"],
-        data=ConversationData.model_validate_json(row["data"]),
+        data=ConversationData.model_validate_json(row["data"]), wake_at=row["wake_at"],
     )
 
 
 _CONVERSATION_COLUMNS = (
     t.conversations.c.id, t.conversations.c.transport, t.conversations.c.user_id, t.conversations.c.chat_id,
     t.conversations.c.coachee_id, t.conversations.c.safety_tier, t.conversations.c.version,
-    t.conversations.c.data,
+    t.conversations.c.data, t.conversations.c.wake_at,
 )
 
 
@@ -252,6 +253,14 @@ def conversation_of(conn: Connection, coachee_id: int) -> Conversation | None:
         .order_by(t.conversations.c.updated_at.desc()).limit(1)
     ).mappings().first()
     return None if row is None else _conversation(row)
+
+
+def due_conversations(conn: Connection, *, now: datetime, limit: int) -> list[ConversationKey]:
+    rows = conn.execute(
+        select(t.conversations.c.transport, t.conversations.c.user_id, t.conversations.c.chat_id)
+        .where(t.conversations.c.wake_at <= now).order_by(t.conversations.c.wake_at).limit(limit)
+    )
+    return [ConversationKey(transport=r[0], user=r[1], chat=r[2]) for r in rows]
 
 
 def create_conversation(
@@ -284,6 +293,7 @@ def save_conversation(conn: Connection, conversation: Conversation, *, at: datet
             safety_tier=conversation.safety_tier.value,
             version=conversation.version + 1,
             updated_at=at,
+            wake_at=conversation.wake_at,
         )
     )
     if result.rowcount != 1:
@@ -296,8 +306,13 @@ def save_conversation(conn: Connection, conversation: Conversation, *, at: datet
 def add_answers(
     conn: Connection, *, coachee_id: int, answers: Sequence[RecordedAnswer], at: datetime, shared: bool
 ) -> None:
+    """Store answers; a new answer to a question already answered in the same run replaces it (/back, review)."""
     if not answers:
         return
+    for a in answers:
+        for table in (t.answers, t.scale_readings):
+            conn.execute(delete(table).where(table.c.coachee_id == coachee_id, table.c.run_id == a.run_id,
+                                             table.c.question == a.question))
     conn.execute(insert(t.answers), [
         {"coachee_id": coachee_id, "flow": a.flow, "run_id": a.run_id, "question": a.question, "text": a.text,
          "shared": shared, "created_at": at}
@@ -306,8 +321,58 @@ def add_answers(
     readings = [a for a in answers if a.scale is not None]
     if readings:
         conn.execute(insert(t.scale_readings), [
-            {"coachee_id": coachee_id, "value": a.scale, "flow": a.flow, "recorded_at": at} for a in readings
+            {"coachee_id": coachee_id, "value": a.scale, "flow": a.flow, "recorded_at": at, "run_id": a.run_id,
+             "question": a.question} for a in readings
         ])
+
+
+def share_run(conn: Connection, *, coachee_id: int, run_id: str, private: Sequence[str]) -> None:
+    """The coachee sent this run to their coach: share its answers, except the ones they kept private."""
+    where = (t.answers.c.coachee_id == coachee_id, t.answers.c.run_id == run_id)
+    conn.execute(update(t.answers).where(*where).values(shared=True))
+    if private:
+        conn.execute(update(t.answers).where(*where, t.answers.c.question.in_(list(private))).values(shared=False))
+
+
+def run_answers(conn: Connection, *, coachee_id: int, run_id: str) -> list[tuple[str, str]]:
+    rows = conn.execute(
+        select(t.answers.c.question, t.answers.c.text)
+        .where(t.answers.c.coachee_id == coachee_id, t.answers.c.run_id == run_id).order_by(t.answers.c.id)
+    )
+    return [(r[0], r[1] or "") for r in rows]
+
+
+def latest_answer(conn: Connection, *, coachee_id: int, questions: Sequence[str]) -> str | None:
+    if not questions:
+        return None
+    return conn.execute(
+        select(t.answers.c.text).where(t.answers.c.coachee_id == coachee_id, t.answers.c.question.in_(list(questions)))
+        .order_by(t.answers.c.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+# actions
+
+def add_actions(conn: Connection, *, coachee_id: int, actions: Sequence[NewAction], at: datetime) -> None:
+    if actions:
+        conn.execute(insert(t.actions), [
+            {"coachee_id": coachee_id, "run_id": a.run_id, "text": a.text, "due_on": a.due, "status": "open",
+             "created_at": at, "updated_at": at} for a in actions
+        ])
+
+
+def update_actions(conn: Connection, *, coachee_id: int, updates: Sequence[ActionUpdate], at: datetime) -> None:
+    for u in updates:
+        conn.execute(update(t.actions).where(t.actions.c.id == u.action_id, t.actions.c.coachee_id == coachee_id)
+                     .values(status=u.status, updated_at=at))
+
+
+def actions_of(conn: Connection, coachee_id: int, *, open_only: bool = False) -> list[ActionRow]:
+    query = select(t.actions).where(t.actions.c.coachee_id == coachee_id)
+    if open_only:
+        query = query.where(t.actions.c.status != "done")
+    rows = conn.execute(query.order_by(t.actions.c.due_on, t.actions.c.id)).mappings()
+    return [ActionRow.model_validate(dict(r)) for r in rows]
 
 
 def answers_of(conn: Connection, coachee_id: int, *, shared_only: bool = False) -> list[StoredAnswer]:

@@ -102,18 +102,33 @@ def test_chat_in_a_real_process_greets_and_exits_0_on_eof(tmp_path: Path) -> Non
     assert (tmp_path / "coachbot.db").exists()
 
 
-def test_a_scripted_terminal_session_walks_onboarding_into_session_one(tmp_path: Path) -> None:
-    script = "hello\n1\nyes\nyes\nLondon\nLead calmer meetings\nIt's my first band 7 role\nabout a 4\n"
+def test_a_scripted_terminal_session_runs_session_one_to_the_review_and_the_digest_honours_it(
+    tmp_path: Path,
+) -> None:
+    script = (Path(__file__).parent / "scripts" / "session_one.txt").read_text(encoding="utf-8")
     done = _coachbot("chat", "--name", "Robin", stdin=script, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.index("Shall we start?") < out.index("keep your answers") < out.index("time zone")
-    assert "What would you like to work on" in out and "why now" in out and "scale of 1 to 10" in out
-    assert "great start" in out
+    order = ["What would you like to work on", "why now", "first session with Demo Coach", "was useful",
+             "miracle has happened", "cost you", "scale of 1 to 10", "did something similar well", "strengths",
+             "someone you respect", "anything else you'd like Demo Coach to know", "exactly what Demo Coach will see",
+             "Which answer would you like to keep private", "stays private", "Sent."]
+    positions = [out.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    summary = out[out.index("exactly what Demo Coach will see"):out.index("Which answer")]
+    assert "Lead calmer meetings" in summary and "nervous about the restructure" in summary
+    assert "What it might cost" not in summary  # skipped, so nothing to show
+
     digest = _coachbot("digest", "--coachee", "1", stdin="", cwd=tmp_path)
     assert digest.returncode == 0, digest.stderr
-    assert "Lead calmer meetings" in digest.stdout and "first band 7 role" in digest.stdout
-    assert "4" in digest.stdout
+    shown = digest.stdout
+    for answer in ("Lead calmer meetings", "first band 7 role", "A plan for the first team meeting",
+                   "people speak up", "audit huddle", "Patience and preparation", "listened first"):
+        assert answer in shown
+    assert "restructure" not in shown
+    assert "kept 1 answer private" in shown
+    assert "4" in shown
 
 
 def test_chat_resumes_after_a_restart(tmp_path: Path) -> None:

@@ -109,7 +109,7 @@ async def test_a_conversation_resumes_where_it_stopped_after_a_restart(
     app, transport = await restarted(config, screener)
     await transport.receive(transport.message("u1", "The team needs it and I'm ready", message_id="after-restart"))
     await app.outbox.deliver_due()
-    assert "scale of 1 to 10" in transport.texts_to("u1")[-1]
+    assert "first session with Alex Coach" in transport.texts_to("u1")[-1]
     with app.db.connect() as conn:
         questions = [a.question for a in store.answers_of(conn, first.coachee_id)]
     assert questions == ["goal", "why_now"]
@@ -117,13 +117,15 @@ async def test_a_conversation_resumes_where_it_stopped_after_a_restart(
 
 async def test_messages_from_one_coachee_sent_at_once_are_handled_in_order(harness: Harness) -> None:
     await onboard(harness)
-    messages = [harness.transport.message("u1", text) for text in ("goal A", "why B", "5")]
+    texts = ("goal A", "why B", "want C", "know D", "miracle E", "cost F", "5")
+    messages = [harness.transport.message("u1", text) for text in texts]
     await asyncio.gather(*(harness.transport.receive(m) for m in messages))
     await harness.app.outbox.deliver_due()
     with harness.app.db.connect() as conn:
         stored = [(a.question, a.text) for a in store.answers_of(conn, harness.coachee_id)]
         history = store.scale_history(conn, harness.coachee_id)
-    assert stored == [("goal", "goal A"), ("why_now", "why B"), ("scaling", "5")]
+    assert stored == list(zip(["goal", "why_now", "session_want", "know_useful", "miracle", "costs", "scaling"],
+                              texts, strict=True))
     assert [v for _, v in history] == [5]
 
 
@@ -149,11 +151,14 @@ async def test_skip_and_back(harness: Harness) -> None:
     await onboard(harness)
     assert "can't be skipped" in await harness.texts("/skip")
     await harness.say("Chair well")
-    assert "scale" in await harness.texts("/skip")
+    assert "first session" in await harness.texts("/skip")
     assert "why now" in await harness.texts("/back")
-    assert "scale" in await harness.texts("Because it matters")
+    assert "first session" in await harness.texts("Because it matters")
+    assert "why now" in await harness.texts("/back")
+    assert "first session" in await harness.texts("Because it matters to me")  # a changed answer replaces
     with harness.app.db.connect() as conn:
-        assert [a.question for a in store.answers_of(conn, harness.coachee_id)] == ["goal", "why_now"]
+        stored = [(a.question, a.text) for a in store.answers_of(conn, harness.coachee_id)]
+    assert stored == [("goal", "Chair well"), ("why_now", "Because it matters to me")]
 
 
 async def test_a_coachee_who_declines_storage_has_no_answers_kept(harness: Harness) -> None:

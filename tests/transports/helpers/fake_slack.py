@@ -19,7 +19,8 @@ a canned answer is registered with :meth:`FakeSlack.set_response`.
 
 Failure injection: :meth:`FakeSlack.fail_next` answers the next N calls of a method
 with HTTP 429 + ``Retry-After`` (what ``AsyncRateLimitErrorRetryHandler`` waits out)
-or with a 5xx status (what ``AsyncServerErrorRetryHandler`` retries on 500/503).
+or with a 5xx status (what ``AsyncServerErrorRetryHandler`` retries on 500/503);
+:meth:`FakeSlack.error_next` answers with Slack's usual ``ok: false`` error instead.
 """
 
 from __future__ import annotations
@@ -258,6 +259,12 @@ class FakeSlack:
         failure = _Failure(status, retry_after if status == 429 else None, error or default_error)
         with self._lock:
             self._failures.setdefault(method, []).extend([failure] * times)
+
+    def error_next(self, method: str, error: str, *, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` the way Slack reports most failures:
+        HTTP 200 with ``{"ok": false, "error": <error>}`` (``account_inactive``, ``channel_not_found``...)."""
+        with self._lock:
+            self._failures.setdefault(method, []).extend([_Failure(200, None, error)] * times)
 
     def set_response(self, method: str, response: JsonDict | Callable[[RecordedCall], JsonDict]) -> None:
         """Canned 200 answer for ``method`` (a dict, or a function of the call); overrides built-ins."""

@@ -65,6 +65,19 @@ def new_token(bot_id: int | None = None) -> str:
     return f"{bot_id}:TEST-{secrets.token_hex(12)}"
 
 
+_FILE = {"file_id": "user-file-1", "file_unique_id": "user-unique-1"}
+
+# Minimal valid Bot API objects for a user's non-text message, by Message field name.
+MEDIA_SAMPLES: dict[str, Any] = {
+    "photo": [{**_FILE, "width": 90, "height": 60, "file_size": 1200}],
+    "sticker": {**_FILE, "width": 512, "height": 512, "is_animated": False, "is_video": False, "type": "regular"},
+    "voice": {**_FILE, "duration": 3, "mime_type": "audio/ogg"},
+    "document": {**_FILE, "file_name": "notes.pdf", "mime_type": "application/pdf"},
+    "video": {**_FILE, "width": 64, "height": 48, "duration": 2},
+    "location": {"latitude": 51.5, "longitude": -0.12},
+}
+
+
 class EmulatorProcess:
     """``node launch.js`` on 127.0.0.1, as a context manager (or ``start()`` / ``stop()``).
 
@@ -296,6 +309,50 @@ class TelegramUser:
             "date": int(time.time()),
         }
         await self._post("/sendCallback", payload)
+
+    async def send_media(self, kind: str, *, caption: str | None = None) -> None:
+        """The user sends something that is not text: ``kind`` is one of :data:`MEDIA_SAMPLES`."""
+        message: dict[str, Any] = {
+            "botToken": self.token,
+            "from": self.from_user,
+            "chat": self.chat,
+            "date": int(time.time()),
+            kind: MEDIA_SAMPLES[kind],
+        }
+        if caption is not None:
+            message["caption"] = caption
+        await self._post("/sendMessage", message)
+
+    async def edit_text(self, message_id: int, text: str) -> None:
+        """The user edits their earlier message ``message_id``: the bot gets an ``edited_message`` update."""
+        now = int(time.time())
+        payload = {**self._message(text, message_id=message_id), "date": now - 60, "edit_date": now}
+        await self._post("/compat/editMessage", payload)
+
+    async def fail_bot_call(
+        self,
+        method: str,
+        *,
+        error_code: int,
+        description: str,
+        retry_after: int | None = None,
+        times: int = 1,
+        any_chat: bool = False,
+    ) -> None:
+        """Make the bot's next ``times`` calls of ``method`` (to this chat unless ``any_chat``) fail
+        as Telegram would, e.g. 403 "Forbidden: bot was blocked by the user" or 429 with ``retry_after``."""
+        await self._post(
+            "/compat/failNext",
+            {
+                "token": self.token,
+                "method": method,
+                "chat_id": None if any_chat else self.chat_id,
+                "error_code": error_code,
+                "description": description,
+                "retry_after": retry_after,
+                "times": times,
+            },
+        )
 
     async def _callback_data_for(self, message_id: int, button_text: str) -> str:
         for message in await self.bot_messages():

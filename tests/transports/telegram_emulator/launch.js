@@ -13,7 +13,9 @@
  *                    (PTB: base_url="http://HOST:PORT/bot",
  *                          base_file_url="http://HOST:PORT/file/bot")
  * Client API (acting as a user) is the emulator's own: POST /sendMessage,
- * /sendCommand, /sendCallback, /getUpdatesHistory, plus ours: POST /compat/state.
+ * /sendCommand, /sendCallback, /getUpdatesHistory, plus ours: POST /compat/state,
+ * /compat/editMessage (a user edits a message) and /compat/failNext (script a
+ * Bot API error, e.g. 403 "bot was blocked by the user" or 429 flood control).
  *
  * How it hooks in (no files under node_modules are edited):
  *   - `lib/routes/index.js` exports the array of route registrars that the
@@ -57,6 +59,8 @@ const compat = {
   files: new Map(), // file_id -> {token, file_id, file_unique_id, file_path, buffer, mime_type, ...}
   webhookDeliveries: [], // {token, update_id, url, status, error, secret_sent, time}
   webhookChains: new Map(), // token -> Promise (deliveries are sequential per bot, like Telegram)
+  failures: [], // scripted Bot API errors: {token, method, chat_id, error_code, description, retry_after, times}
+  failedCalls: [], // {token, method, chat_id, error_code, time}: calls answered with a scripted error
   fileCounter: 1,
 };
 
@@ -106,7 +110,7 @@ function toApiMessage(entry) {
     date: Math.floor(entry.time / 1000),
     chat: { id: Number(m.chat_id), first_name: 'Bot', type: 'private' },
   };
-  for (const f of ['text', 'entities', 'caption', 'caption_entities', 'photo']) {
+  for (const f of ['text', 'entities', 'caption', 'caption_entities', 'photo', 'document']) {
     if (m[f] !== undefined && m[f] !== null) msg[f] = m[f];
   }
   if (m.reply_markup && typeof m.reply_markup === 'object' && 'inline_keyboard' in m.reply_markup) {
@@ -165,6 +169,12 @@ TelegramServer.formatUpdate = function formatUpdate(update) {
     if (cq.data === undefined) delete cq.data;
   }
   if (out.message) delete out.message.botToken;
+  // PATCH 17 (see /compat/editMessage): a user's edit is delivered as `edited_message`
+  // and keeps the id of the message that was edited.
+  if (update.editedMessageId !== undefined && out.message) {
+    out.edited_message = { ...out.message, message_id: update.editedMessageId };
+    delete out.message;
+  }
   return out;
 };
 
@@ -324,6 +334,66 @@ function waitForUserUpdate(server, res, ms) {
 
 function compatRoutes(app, server) {
   app.use('/bot:token/:method', parseMultipart);
+
+  // PATCH 15: scripted Bot API errors. Real Telegram answers some calls with 403
+  // (the user blocked the bot), 429 + parameters.retry_after (flood control),
+  // 400 "chat not found" or 5xx; the emulator never does. A test scripts the
+  // next N calls of a method (optionally only for one chat_id) to fail exactly
+  // as Telegram would; times = -1 fails every call until the bot token changes.
+  app.post('/compat/failNext', (req, res) => {
+    const b = req.body;
+    if (!b.token || !b.method || !b.error_code) {
+      tgError(res, 400, 'Bad Request: token, method and error_code are required');
+      return;
+    }
+    compat.failures.push({
+      token: b.token,
+      method: String(b.method).toLowerCase(),
+      chat_id: b.chat_id === undefined || b.chat_id === null ? null : String(b.chat_id),
+      error_code: Number(b.error_code),
+      description: b.description || `Error ${b.error_code}`,
+      retry_after: b.retry_after === undefined || b.retry_after === null ? null : Number(b.retry_after),
+      times: b.times === undefined ? 1 : Number(b.times),
+    });
+    tgOk(res, true);
+  });
+  app.use('/bot:token/:method', (req, res, next) => {
+    const { token } = req.params;
+    const method = req.params.method.toLowerCase();
+    const params = { ...req.query, ...(req.body || {}) };
+    const chatId = params.chat_id === undefined ? null : String(params.chat_id);
+    const index = compat.failures.findIndex((f) => f.token === token && f.method === method
+      && (f.chat_id === null || f.chat_id === chatId));
+    if (index < 0) {
+      next();
+      return;
+    }
+    const failure = compat.failures[index];
+    if (failure.times > 0) {
+      failure.times -= 1;
+      if (failure.times === 0) compat.failures.splice(index, 1);
+    }
+    compat.failedCalls.push({ token, method: req.params.method, chat_id: chatId, error_code: failure.error_code,
+      time: Date.now() });
+    const body = { ok: false, error_code: failure.error_code, description: failure.description };
+    if (failure.retry_after !== null) body.parameters = { retry_after: failure.retry_after };
+    res.status(failure.error_code).json(body);
+  });
+
+  // PATCH 17: the emulator has no way for a user to edit a message. POST
+  // /compat/editMessage {botToken, from, chat, date, edit_date, message_id, text}
+  // queues an `edited_message` update (delivered by getUpdates or the webhook).
+  app.post('/compat/editMessage', (req, res) => {
+    const b = req.body;
+    if (!b.botToken || b.message_id === undefined) {
+      tgError(res, 400, 'Bad Request: botToken and message_id are required');
+      return;
+    }
+    const { message_id: editedId, ...message } = b;
+    server.addUserUpdate({ ...server.getCommonFields(b.botToken), message, editedMessageId: Number(editedId) });
+    server.emit('AddedUserMessage');
+    tgOk(res, true);
+  });
 
   // PATCH 6: getMe had no `is_bot` (required by PTB's User) and a fixed id.
   app.all('/bot:token/getMe', (req, res) => tgOk(res, {
@@ -522,6 +592,35 @@ function compatRoutes(app, server) {
     tgOk(res, server.addBotMessage(raw, token));
   });
 
+  // PATCH 16: sendDocument was unknown (500). Like sendPhoto: a multipart upload
+  // or a known file_id; stored as a bot message with a Bot API `document`.
+  app.all('/bot:token/sendDocument', (req, res) => {
+    const token = req.params.token;
+    const b = parseJsonFields(req.body, JSON_FIELDS);
+    let file;
+    if (req.files && req.files.document) {
+      file = storeUploadedFile(token, req.files.document, 'documents');
+    } else if (typeof b.document === 'string' && compat.files.has(b.document)) {
+      file = compat.files.get(b.document);
+    } else {
+      tgError(res, 400, 'Bad Request: there is no document in the request');
+      return;
+    }
+    if (!b.chat_id) {
+      tgError(res, 400, 'Bad Request: chat_id is empty');
+      return;
+    }
+    const raw = { ...b };
+    raw.document = {
+      file_id: file.file_id,
+      file_unique_id: file.file_unique_id,
+      file_name: file.filename,
+      mime_type: file.mime_type,
+      file_size: file.file_size,
+    };
+    tgOk(res, server.addBotMessage(raw, token));
+  });
+
   app.all('/bot:token/getFile', (req, res) => {
     const file = compat.files.get(req.body.file_id || req.query.file_id);
     if (!file) {
@@ -560,6 +659,8 @@ function compatRoutes(app, server) {
           .filter(([k]) => k.startsWith(`${token}|`))
           .map(([k, v]) => ({ scope: JSON.parse(k.split('|')[1]), language_code: k.split('|')[2], commands: v })),
         files: [...compat.files.values()].filter(byToken).map(({ buffer, ...meta }) => meta),
+        failures: compat.failures.filter(byToken),
+        failedCalls: compat.failedCalls.filter(byToken),
       },
     });
   });

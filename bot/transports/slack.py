@@ -1,0 +1,409 @@
+"""The Slack transport: direct messages with a Slack app, through slack-bolt's AsyncApp.
+
+Both modes share one AsyncApp and the same listeners; only the way requests arrive differs. In HTTP mode an
+aiohttp server on `listen:port` serves `path` for both the Events API and interactivity, and Bolt checks the
+signature and timestamp of every request (anything else gets 401). Socket Mode hands the same requests to the
+same app over a websocket; it can't be tested against a real peer, so its code is kept to the few lines in
+`start` and `stop`, and the HTTP-mode tests cover everything else.
+
+Acknowledging: Bolt runs with process_before_response, so Slack gets its answer when the listener returns.
+A listener waits for the engine's turn (milliseconds) for up to `ack_within` seconds. If the engine raises
+TurnFailed (nothing was stored), the listener raises too, Bolt answers 500 (in Socket Mode: no ack), and Slack
+redelivers the event. A turn still running after `ack_within` is acknowledged and finishes in the background,
+so Slack's 3-second limit is always met.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import ConfigError, SlackConfig
+from bot.transports.base import DeliveryError, InboundHandler
+from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
+
+log = logging.getLogger(__name__)
+
+JsonDict = dict[str, Any]
+
+ACK_WITHIN = 2.0  # seconds; Slack wants an answer within 3
+NAME_LOOKUP_WITHIN = 1.0  # seconds; users.info is a nicety, never worth missing the ack for
+STOP_WITHIN = 10.0  # seconds; at shutdown, turns already acknowledged get this long to finish
+REMEMBERED_EVENTS = 5000
+ACTION_ID = re.compile(r"^choice-\d+$")
+CHOICE_SHOWN = "You chose: {label}"
+
+# Slack error codes meaning this person can't be reached there (deactivated, gone, or the DM is).
+UNREACHABLE_ERRORS = frozenset(
+    {"account_inactive", "user_not_found", "user_disabled", "cannot_dm_bot", "channel_not_found", "is_archived"}
+)
+# Errors in the request itself: sending it again can't help.
+PERMANENT_ERRORS = frozenset(
+    {"invalid_blocks", "invalid_blocks_format", "invalid_arguments", "invalid_arg_name", "invalid_charset",
+     "msg_too_long", "no_text", "too_many_attachments", "too_many_users", "invalid_form_data",
+     "invalid_post_type", "invalid_json", "json_not_object", "file_uploads_disabled"}
+)
+# The bot token or the app's scopes are wrong: the operator has to act, and rows wait (retrying) until then.
+AUTH_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "missing_scope", "not_allowed_token_type"}
+)
+SECTION_LIMIT = 3000  # characters of text in one section block
+BUTTON_LABEL_LIMIT = 75
+BUTTON_VALUE_LIMIT = 2000
+MAX_BUTTONS = 25  # elements in one actions block
+
+
+def escape(text: str) -> str:
+    """Slack reads &, < and > as markup in message text, so plain text must escape them."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """Slack sends &, < and > escaped; the engine should read what the person typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def looks_like_user(chat: str) -> bool:
+    """A pre-registered person is addressed by user id (U… or W…) until a DM channel (D…) is known."""
+    return chat[:1] in ("U", "W")
+
+
+def reply_blocks(reply: Reply) -> list[JsonDict]:
+    """The question as plain-text sections, then one actions block with a button per choice."""
+    text = reply.text or " "
+    blocks: list[JsonDict] = [
+        {"type": "section", "text": {"type": "plain_text", "text": text[i:i + SECTION_LIMIT], "emoji": True}}
+        for i in range(0, len(text), SECTION_LIMIT)
+    ]
+    blocks.append({"type": "actions", "block_id": "choices", "elements": [
+        _button(n, button) for n, button in enumerate(reply.buttons[:MAX_BUTTONS], start=1)
+    ]})
+    return blocks
+
+
+def _button(n: int, button: Button) -> JsonDict:
+    return {
+        "type": "button",
+        "action_id": f"choice-{n}",
+        "text": {"type": "plain_text", "text": button.label[:BUTTON_LABEL_LIMIT] or str(n), "emoji": True},
+        "value": button.payload[:BUTTON_VALUE_LIMIT],
+    }
+
+
+def delivery_error(exc: Exception, *, method: str) -> DeliveryError:
+    """Map a Slack Web API failure to what the outbox should do about it."""
+    if not isinstance(exc, SlackApiError):
+        return DeliveryError(f"slack {method}: {type(exc).__name__}")
+    response = exc.response
+    status = int(getattr(response, "status_code", 0) or 0)
+    data = getattr(response, "data", None)
+    code = str(data.get("error") or "") if isinstance(data, dict) else ""
+    reason = f"slack {method}: {code or 'http ' + str(status)}"
+    if status == 429 or code == "ratelimited":
+        return DeliveryError(reason, retry_after=_retry_after(response))
+    if code in UNREACHABLE_ERRORS:
+        return DeliveryError(reason, unreachable=True)
+    if code in PERMANENT_ERRORS:
+        return DeliveryError(reason, permanent=True)
+    if code in AUTH_ERRORS:
+        log.error("slack %s refused the bot token (%s): check the token and the app's scopes", method, code)
+    return DeliveryError(reason)
+
+
+def _retry_after(response: Any) -> float | None:
+    headers = getattr(response, "headers", None) or {}
+    for name, value in headers.items():
+        if str(name).lower() == "retry-after":
+            first = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return float(first)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _failed(task: asyncio.Task[None]) -> bool:
+    return task.done() and (task.cancelled() or task.exception() is not None)
+
+
+class SlackTransport:
+    """Coachees and coaches talk to the bot in DMs with the Slack app; see docs/slack.md to set the app up."""
+
+    name = "slack"
+
+    def __init__(
+        self, config: SlackConfig, *, ack_within: float = ACK_WITHIN, rate_limit_retries: int = 1
+    ) -> None:
+        if not config.bot_token:
+            raise ConfigError("config error: slack.bot_token: needed to use Slack (env COACHBOT_SLACK_BOT_TOKEN)")
+        if config.mode == "http" and not config.signing_secret:
+            raise ConfigError("config error: slack.signing_secret: needed in http mode "
+                              "(env COACHBOT_SLACK_SIGNING_SECRET)")
+        if config.mode == "socket" and not config.app_token:
+            raise ConfigError("config error: slack.app_token: needed in socket mode (env COACHBOT_SLACK_APP_TOKEN)")
+        self.config = config
+        self.ack_within = ack_within
+        self.client = AsyncWebClient(token=config.bot_token, base_url=config.api_base_url)
+        # Waits out a 429's Retry-After inside the client; a 429 that still surfaces goes back to the outbox.
+        self.client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries))
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=config.signing_secret,
+            process_before_response=True,
+            request_verification_enabled=config.mode == "http",
+            logger=logging.getLogger(f"{__name__}.bolt"),
+        )
+        self.app.event("message")(self._on_message)
+        self.app.action(ACTION_ID)(self._on_button)
+        self.app.error(self._on_error)
+        self._handler: InboundHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._late: set[asyncio.Task[None]] = set()
+        self._events: OrderedDict[str, asyncio.Task[None]] = OrderedDict()
+        self._dm_channels: dict[str, str] = {}
+        self._names: dict[str, str | None] = {}
+
+    # lifecycle
+
+    async def start(self, handler: InboundHandler) -> None:
+        """Set up receiving and return: the HTTP server is listening, or the websocket is connected."""
+        if self._handler is not None:
+            raise RuntimeError("the Slack transport is already started")
+        self._handler = handler
+        if self.config.mode == "http":
+            server = web.Application()
+            server.router.add_post(self.config.path, self._http_request)
+            self._runner = web.AppRunner(server, access_log=None)
+            await self._runner.setup()
+            await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
+            log.info("slack: listening for events on http://%s:%s%s", self.config.listen, self.port,
+                     self.config.path)
+        else:
+            self._socket = AsyncSocketModeHandler(self.app, self.config.app_token)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("slack: connected in socket mode")
+
+    async def stop(self) -> None:
+        """Stop receiving first, then give running turns a moment to finish."""
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=STOP_WITHIN)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        self._handler = None
+
+    @property
+    def port(self) -> int:
+        """The bound HTTP port (useful when the config asks for port 0)."""
+        if self._runner is not None:
+            for address in self._runner.addresses:
+                if isinstance(address, tuple):
+                    return int(address[1])
+        return self.config.port
+
+    async def _http_request(self, request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+
+    # receiving
+
+    async def _on_message(self, body: JsonDict, event: JsonDict, context: AsyncBoltContext) -> None:
+        msg = self._message_from(event, bot_user_id=context.bot_user_id)
+        if msg is None:
+            return
+        event_id = str(body.get("event_id") or msg.message_id)
+        previous = self._events.get(event_id)
+        if previous is not None:
+            # Slack redelivers when it thinks we were too slow; wait for the first delivery instead.
+            if not previous.done():
+                await asyncio.wait({previous}, timeout=self.ack_within)
+            if not _failed(previous):
+                log.info("slack event %s delivered again; already handled", event_id)
+                return
+        task = self._spawn(self._deliver(msg))
+        self._events[event_id] = task
+        self._events.move_to_end(event_id)
+        while len(self._events) > REMEMBERED_EVENTS:
+            self._events.popitem(last=False)
+        await self._within_ack(task)
+
+    def _message_from(self, event: JsonDict, *, bot_user_id: str | None) -> InboundMessage | None:
+        """The engine's view of a DM event, or None for what the bot ignores (bots, channels, deletions)."""
+        if event.get("channel_type") != "im":
+            return None
+        subtype = event.get("subtype")
+        unsupported: str | None = None
+        source = event
+        if subtype == "message_changed":
+            source = event.get("message") or {}
+            if not source.get("edited"):
+                return None  # link previews and other changes Slack makes, not the person
+            unsupported = "edited"
+        elif subtype == "file_share" or event.get("files"):
+            unsupported = "file"
+        elif subtype not in (None, "thread_broadcast", "me_message"):
+            return None
+        user = source.get("user")
+        if (not user or user == bot_user_id or source.get("bot_id") or event.get("bot_id")
+                or source.get("subtype") == "bot_message"):
+            return None
+        text = unescape(str(source.get("text") or ""))
+        if unsupported is None and not text.strip():
+            return None
+        channel = str(event.get("channel") or "")
+        return InboundMessage(
+            key=ConversationKey(transport=self.name, user=str(user), chat=channel),
+            message_id=f"{channel}:{event.get('ts')}",
+            text=None if unsupported else text,
+            received_at=datetime.now(UTC),
+            unsupported=unsupported,
+        )
+
+    async def _on_button(self, ack: AsyncAck, body: JsonDict) -> None:
+        """A press: the engine gets the button's payload, then the question loses its buttons."""
+        action = body["actions"][0]
+        container = body.get("container") or {}
+        channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
+        message_ts = str(container.get("message_ts") or (body.get("message") or {}).get("ts") or "")
+        msg = InboundMessage(
+            key=ConversationKey(transport=self.name, user=str(body["user"]["id"]), chat=channel),
+            message_id=f"act:{message_ts}:{action.get('action_ts')}",
+            payload=str(action.get("value") or ""),
+            received_at=datetime.now(UTC),
+        )
+        await self._within_ack(self._spawn(self._deliver(msg)))
+        await ack()
+        label = str((action.get("text") or {}).get("text") or "")
+        self._spawn(self._show_choice(channel, message_ts, body.get("message") or {}, label))
+
+    async def _on_error(self, error: Exception, body: JsonDict) -> None:
+        """Bolt's own handler logs the exception text, which may quote a message; this logs the kind only."""
+        log.warning("slack %s request not acknowledged (%s); Slack may deliver it again",
+                    body.get("type") if isinstance(body, dict) else "unknown", type(error).__name__)
+        log.debug("slack listener error", exc_info=error)
+
+    async def _deliver(self, msg: InboundMessage) -> None:
+        handler = self._handler
+        if handler is None:
+            raise RuntimeError("the Slack transport is not started")
+        if msg.text is not None:
+            msg = msg.model_copy(update={"display_name": await self._display_name(msg.key.user)})
+        await handler(msg)
+
+    async def _within_ack(self, task: asyncio.Task[None]) -> None:
+        """Wait for the turn while Slack still waits for us; re-raise its failure so Slack redelivers."""
+        done, _ = await asyncio.wait({task}, timeout=self.ack_within)
+        if task in done:
+            task.result()
+            return
+        self._late.add(task)
+        log.warning("slack turn still running after %.1f s; acknowledged, finishing in the background",
+                    self.ack_within)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        late = task in self._late
+        self._late.discard(task)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None and late:
+            log.error("slack turn failed after it was acknowledged, so Slack won't redeliver it: %s",
+                      type(error).__name__)
+
+    async def _display_name(self, user: str) -> str | None:
+        """The person's Slack name, used when they join; looked up once per user, and skipped if slow."""
+        if user in self._names:
+            return self._names[user]
+        try:
+            response = await asyncio.wait_for(self.client.users_info(user=user), timeout=NAME_LOOKUP_WITHIN)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            log.info("slack users.info for %s failed (%s); going without a name", user, type(exc).__name__)
+            return None
+        info = response.get("user") or {}
+        profile = info.get("profile") or {}
+        name = profile.get("real_name") or info.get("real_name") or profile.get("display_name") or None
+        self._names[user] = str(name) if name else None
+        return self._names[user]
+
+    async def _show_choice(self, channel: str, ts: str, message: JsonDict, label: str) -> None:
+        """Replace the buttons with the choice made, so the same question can't be answered twice."""
+        blocks = [b for b in message.get("blocks") or [] if isinstance(b, dict) and b.get("type") != "actions"]
+        text = str(message.get("text") or "")
+        if not blocks and text:
+            blocks = [{"type": "section", "text": {"type": "plain_text", "text": unescape(text)[:SECTION_LIMIT]}}]
+        blocks.append({"type": "context", "elements": [
+            {"type": "plain_text", "text": CHOICE_SHOWN.format(label=label)[:SECTION_LIMIT], "emoji": True}]})
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, text=text or escape(label), blocks=blocks)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("slack chat.update of question %s failed: %s", ts, delivery_error(exc, method="chat.update"))
+
+    # sending
+
+    async def send(self, message: Outbound) -> str | None:
+        """Post one reply; returns the message ts (or the file id when the reply is a file with a comment)."""
+        reply = message.reply
+        method = "conversations.open"
+        try:
+            channel = await self._channel_for(message.key.chat)
+            if reply.attachment is not None:
+                method = "files_upload_v2"
+                file_id = await self._upload(channel, reply.attachment, comment=None if reply.buttons else reply.text)
+                if not reply.buttons:
+                    return file_id
+            method = "chat.postMessage"
+            if reply.buttons:
+                response = await self.client.chat_postMessage(
+                    channel=channel, text=escape(reply.text), blocks=reply_blocks(reply))
+            else:
+                response = await self.client.chat_postMessage(channel=channel, text=escape(reply.text), mrkdwn=False)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            raise delivery_error(exc, method=method) from exc
+        return str(response["ts"])
+
+    async def _channel_for(self, chat: str) -> str:
+        """A DM channel id as is; a user id (pre-registered, never written yet) gets its DM opened once."""
+        if not looks_like_user(chat):
+            return chat
+        if chat not in self._dm_channels:
+            response = await self.client.conversations_open(users=chat)
+            self._dm_channels[chat] = str(response["channel"]["id"])
+        return self._dm_channels[chat]
+
+    async def _upload(self, channel: str, attachment: Attachment, *, comment: str | None) -> str | None:
+        response = await self.client.files_upload_v2(
+            channel=channel, file=attachment.data, filename=attachment.filename, title=attachment.filename,
+            initial_comment=escape(comment) if comment else None,
+        )
+        file = response.get("file") or {}
+        return str(file["id"]) if file.get("id") else None

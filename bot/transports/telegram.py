@@ -1,0 +1,421 @@
+"""Telegram through python-telegram-bot 22: a thin translator between Bot API updates and the engine.
+
+PTB only receives and sends here (no ConversationHandler, no persistence): updates become InboundMessages,
+replies become Bot API calls, and the outbox owns retries, so the rate limiter never retries on its own.
+Only private chats are served: coaching talk is personal, so a group chat gets no replies at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+import warnings
+from collections import deque
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from telegram import BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.config import TelegramConfig
+from bot.engine import TurnFailed
+from bot.transports.base import DeliveryError, InboundHandler
+from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
+
+log = logging.getLogger(__name__)
+
+TRANSPORT = "telegram"
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_PAYLOAD_BYTES = 64
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+COMMANDS = (
+    ("help", "What you can do"),
+    ("skip", "Skip an optional question"),
+    ("back", "Change your previous answer"),
+    ("pause", "Pause our conversation"),
+    ("resume", "Carry on after a pause"),
+    ("stop", "Leave the coaching programme"),
+    ("privacy", "What I keep and who sees it"),
+    ("journal", "Your journal"),
+)
+# What a non-text message carries, by Message attribute; checked in this order (an animation is also a document).
+MEDIA_KINDS = (
+    "photo", "sticker", "voice", "video_note", "animation", "video", "audio", "document", "venue", "location",
+    "contact", "poll", "dice", "game", "story", "paid_media", "invoice",
+)
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class TelegramTransport:
+    """Long polling by default, or a webhook server; see docs/telegram.md for setting either up.
+
+    A turn the engine can't store (TurnFailed) is held in memory and handed over again with backoff,
+    oldest first, and later messages from the same chat wait behind it so their order holds; after
+    `give_up_after` seconds a message is dropped (logged) so one bad message can't stall its chat for good.
+    That is as far as PTB allows: its updater confirms an update to Telegram on its next poll (and its
+    webhook server answers 200 on receipt), whatever our handler does, so a message held when the process
+    stops is lost; stop() gives held messages one last try and logs what is lost.
+    """
+
+    name = TRANSPORT
+
+    def __init__(
+        self,
+        config: TelegramConfig,
+        *,
+        poll_timeout: float = 10.0,
+        retry_delay: float = 1.0,
+        max_retry_delay: float = 60.0,
+        give_up_after: float = 900.0,
+    ) -> None:
+        check_config(config)
+        self.config = config
+        self.poll_timeout = poll_timeout
+        self.retry_delay = retry_delay
+        self.max_retry_delay = max_retry_delay
+        self.give_up_after = give_up_after
+        self.application = (
+            ApplicationBuilder()
+            .token(config.token)
+            .base_url(config.base_url)
+            .base_file_url(config.base_file_url)
+            .rate_limiter(AIORateLimiter(max_retries=0))
+            .job_queue(None)
+            .build()
+        )
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        self._handler: InboundHandler | None = None
+        self._initialized = False
+        self._init_lock = asyncio.Lock()
+        self._held: deque[tuple[InboundMessage, float]] = deque()  # with when it was first held
+        self._retrying: asyncio.Task[None] | None = None
+
+    # lifecycle
+
+    async def start(self, handler: InboundHandler) -> None:
+        """Set up receiving and return; a failure part-way undoes what was started."""
+        if self._handler is not None:
+            raise RuntimeError("the Telegram transport is already started")
+        self._handler = handler
+        try:
+            await self._initialize()
+            await self._register_commands()
+            self._check_username()
+            await self.application.start()
+            updater = self.application.updater
+            assert updater is not None
+            if self.config.mode == "webhook":
+                await updater.start_webhook(
+                    listen=self.config.listen, port=self.config.port, url_path=self.config.webhook_path,
+                    webhook_url=self.config.webhook_url, secret_token=self.config.secret_token,
+                    allowed_updates=list(ALLOWED_UPDATES), drop_pending_updates=False,
+                )
+            else:
+                await updater.start_polling(
+                    poll_interval=self.config.poll_interval, timeout=timedelta(seconds=self.poll_timeout),
+                    allowed_updates=list(ALLOWED_UPDATES), drop_pending_updates=False,
+                )
+        except BaseException:
+            await self.stop()
+            raise
+        log.info("telegram: receiving by %s as @%s", self.config.mode, self.application.bot.username)
+
+    async def stop(self) -> None:
+        """Stop receiving, finish the updates PTB already fetched, give held ones a last try, then close."""
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        if self._retrying is not None:
+            self._retrying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retrying
+            self._retrying = None
+        if self._held:
+            await self._retry_pass()
+        if self._held:
+            log.error("telegram: %d message(s) could not be stored and are lost: %s", len(self._held),
+                      ", ".join(m.message_id for m, _ in self._held))
+            self._held.clear()
+        await app.shutdown()
+        self._initialized = False
+        self._handler = None
+
+    async def _initialize(self) -> None:
+        async with self._init_lock:
+            if not self._initialized:
+                await self.application.initialize()
+                self._initialized = True
+
+    async def _register_commands(self) -> None:
+        """The command menu is a convenience: typed commands work without it, so a failure only warns."""
+        try:
+            await self.application.bot.set_my_commands([BotCommand(name, what) for name, what in COMMANDS])
+        except Exception as exc:
+            log.warning("telegram: couldn't set the command menu (%s: %s); typed commands still work",
+                        type(exc).__name__, exc)
+
+    def _check_username(self) -> None:
+        expected = self.config.bot_username.removeprefix("@")
+        actual = self.application.bot.username
+        if expected and expected.lower() != actual.lower():
+            log.warning("telegram: the token belongs to @%s but bot_username is %r, so invite links are wrong",
+                        actual, expected)
+
+    # receiving
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is not None:
+            await self._answer(query)
+        msg = inbound_from(update)
+        if msg is None:
+            return
+        await self._hand_over(msg)
+        if query is not None:
+            await self._show_choice(query)
+
+    async def _hand_over(self, msg: InboundMessage) -> None:
+        """Give the engine one message; keep it to try again if the engine couldn't store it."""
+        handler = self._handler
+        if handler is None:
+            return
+        if any(held.key == msg.key for held, _ in self._held):
+            log.warning("telegram: message %s waits behind an earlier one from its chat", msg.message_id)
+            self._hold(msg)
+            return
+        try:
+            await handler(msg)
+        except TurnFailed:
+            log.error("telegram: message %s could not be stored; will try again", msg.message_id)
+            self._hold(msg)
+
+    def _hold(self, msg: InboundMessage) -> None:
+        self._held.append((msg, time.monotonic()))
+        if self._retrying is None or self._retrying.done():
+            self._retrying = asyncio.create_task(self._retry_held())
+
+    async def _retry_held(self) -> None:
+        """Hand held messages over again, oldest first, backing off while the engine keeps failing."""
+        delay = self.retry_delay
+        while self._held:
+            await asyncio.sleep(delay)
+            delay = self.retry_delay if await self._retry_pass() else min(delay * 2, self.max_retry_delay)
+
+    async def _retry_pass(self) -> bool:
+        """True when every held message is through."""
+        while self._held:
+            handler = self._handler
+            if handler is None:
+                return False
+            msg, since = self._held[0]
+            try:
+                await handler(msg)
+            except TurnFailed:
+                if time.monotonic() - since < self.give_up_after:
+                    log.warning("telegram: message %s still can't be stored", msg.message_id)
+                    return False
+                log.error("telegram: gave up on message %s; it could not be stored", msg.message_id)
+            except Exception:
+                log.exception("telegram: message %s failed on a retry and is dropped", msg.message_id)
+            self._held.popleft()
+        return True
+
+    async def _answer(self, query: CallbackQuery) -> None:
+        """Stop the button's spinner."""
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            log.warning("telegram: couldn't answer a button press: %s", exc.message)
+
+    async def _show_choice(self, query: CallbackQuery) -> None:
+        """Show the choice under the question and remove its buttons, so they can't be pressed twice."""
+        message = query.message
+        if not isinstance(message, Message) or message.reply_markup is None:
+            return
+        label = next((button.text for row in message.reply_markup.inline_keyboard for button in row
+                      if button.callback_data == query.data), None)
+        bot = self.application.bot
+        chat_id, message_id = message.chat.id, message.message_id
+        try:
+            if label is not None and message.text is not None and len(message.text) + len(label) + 3 <= MAX_TEXT:
+                # Sent without reply_markup, the edit removes the buttons.
+                await bot.edit_message_text(f"{message.text}\n\n→ {label}", chat_id=chat_id, message_id=message_id)
+            elif label is not None and message.caption is not None and (
+                    len(message.caption) + len(label) + 3 <= MAX_CAPTION):
+                await bot.edit_message_caption(caption=f"{message.caption}\n\n→ {label}", chat_id=chat_id,
+                                               message_id=message_id)
+            else:
+                await bot.edit_message_reply_markup(reply_markup=None, chat_id=chat_id, message_id=message_id)
+        except TelegramError as exc:
+            log.warning("telegram: couldn't mark the chosen button on message %s: %s", message.message_id,
+                        exc.message)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB calls this for anything a handler raised: log it and carry on receiving."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("telegram: update %s failed", update_id, exc_info=context.error)
+
+    # sending
+
+    async def send(self, message: Outbound) -> str | None:
+        """One reply as Bot API calls; returns the id of the last message sent (the one with the buttons)."""
+        markup = keyboard(message.reply.buttons)
+        try:
+            chat_id = int(message.key.chat)
+        except ValueError:
+            raise DeliveryError("not a Telegram chat id", permanent=True) from None
+        try:
+            await self._initialize()
+            sent = await self._send_reply(chat_id, message.reply, markup)
+        except TelegramError as exc:
+            raise delivery_error(exc) from exc
+        return str(sent.message_id)
+
+    async def _send_reply(self, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None) -> Message:
+        attachment = reply.attachment
+        if attachment is None:
+            return await self._send_text(chat_id, reply.text, markup)
+        caption: str | None = reply.text
+        if len(reply.text) > MAX_CAPTION:
+            await self._send_text(chat_id, reply.text, None)
+            caption = None
+        file = InputFile(attachment.data, filename=attachment.filename)
+        bot = self.application.bot
+        if is_photo(attachment):
+            return await bot.send_photo(chat_id, photo=file, caption=caption or None, reply_markup=markup)
+        return await bot.send_document(chat_id, document=file, caption=caption or None, reply_markup=markup)
+
+    async def _send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> Message:
+        chunks = split_text(text)
+        sent: Message | None = None
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            sent = await self.application.bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
+        assert sent is not None
+        return sent
+
+
+def check_config(config: TelegramConfig) -> None:
+    """Refuse a config that can't work, at construction, so `coachbot run` stops with a clear line."""
+    if not config.token:
+        raise ValueError("telegram.token is empty: set it, or COACHBOT_TELEGRAM_TOKEN, to the token from BotFather")
+    if config.mode != "webhook":
+        return
+    if not config.webhook_url:
+        raise ValueError("telegram.webhook_url is required in webhook mode (the public https address)")
+    if not _SECRET_TOKEN.match(config.secret_token):
+        raise ValueError("telegram.secret_token is required in webhook mode: 1-256 of A-Z, a-z, 0-9, _ and -, "
+                         "or set COACHBOT_TELEGRAM_SECRET_TOKEN")
+
+
+def inbound_from(update: Update) -> InboundMessage | None:
+    """The engine's view of one update, or None for what the bot takes no part in."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return None
+    if chat.type != ChatType.PRIVATE:
+        log.info("telegram: ignored an update from a %s chat", chat.type)
+        return None
+    key = ConversationKey(transport=TRANSPORT, user=str(user.id), chat=str(chat.id))
+    name = user.first_name or None
+    query = update.callback_query
+    if query is not None:
+        if not query.data:
+            return None
+        return InboundMessage(key=key, message_id=f"cb:{query.id}", payload=query.data,
+                              received_at=datetime.now(UTC), display_name=name)
+    edited = update.edited_message
+    if edited is not None:
+        stamp = int(edited.edit_date.timestamp()) if edited.edit_date else update.update_id
+        return InboundMessage(key=key, message_id=f"e:{chat.id}:{edited.message_id}:{stamp}", unsupported="edited",
+                              received_at=_utc(edited.edit_date or edited.date), display_name=name)
+    message = update.message
+    if message is None:
+        return None
+    message_id = f"m:{chat.id}:{message.message_id}"
+    if message.text is not None:
+        return InboundMessage(key=key, message_id=message_id, text=message.text, received_at=_utc(message.date),
+                              display_name=name)
+    kind = next((k for k in MEDIA_KINDS if getattr(message, k, None)), None)
+    if kind is None:
+        return None  # a service message (a pin, a new chat photo) needs no answer
+    return InboundMessage(key=key, message_id=message_id, unsupported=kind, received_at=_utc(message.date),
+                          display_name=name)
+
+
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """Buttons as an inline keyboard: short labels (Yes/No, 1-10) share rows of five, longer ones get a row each.
+
+    Telegram carries at most 64 bytes of callback data; a longer payload fails loudly, since a truncated
+    one would come back as a different answer.
+    """
+    if not buttons:
+        return None
+    for button in buttons:
+        size = len(button.payload.encode("utf-8"))
+        if not 1 <= size <= MAX_PAYLOAD_BYTES:
+            raise DeliveryError(f"a button payload is {size} bytes; Telegram allows 1 to {MAX_PAYLOAD_BYTES}",
+                                permanent=True)
+    if all(len(b.label) <= 3 for b in buttons):
+        per_row = 5
+    elif len(buttons) <= 3 and sum(len(b.label) for b in buttons) <= 30:
+        per_row = len(buttons)
+    else:
+        per_row = 1
+    keys = [InlineKeyboardButton(b.label, callback_data=b.payload) for b in buttons]
+    return InlineKeyboardMarkup([keys[i:i + per_row] for i in range(0, len(keys), per_row)])
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Telegram refuses longer texts; split at a paragraph, line or word break in the second half if there is one."""
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = limit
+        for separator in ("\n\n", "\n", " "):
+            found = rest.rfind(separator, 0, limit)
+            if found >= limit // 2:
+                cut = found
+                break
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    chunks.append(rest)
+    return chunks
+
+
+def is_photo(attachment: Attachment) -> bool:
+    """Telegram shows raster images inline; anything else (an SVG, a PDF) goes as a document."""
+    return attachment.media_type.startswith("image/") and attachment.media_type != "image/svg+xml"
+
+
+def delivery_error(exc: TelegramError) -> DeliveryError:
+    """The outbox's view of a Bot API failure: wait as told, give up, stop writing to this person, or retry."""
+    reason = f"Telegram: {exc.message}"
+    if isinstance(exc, RetryAfter):
+        return DeliveryError(reason, retry_after=retry_after_seconds(exc))
+    if isinstance(exc, Forbidden):  # blocked by the user, deactivated, or never started the bot
+        return DeliveryError(reason, unreachable=True)
+    if isinstance(exc, BadRequest | ChatMigrated):  # "chat not found" and the like: the same call fails again
+        return DeliveryError(reason, permanent=True)
+    return DeliveryError(reason)  # TimedOut, NetworkError, a bad token: worth another try later
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)  # int today, timedelta in PTB 23
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
