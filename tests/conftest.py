@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,25 @@ class Harness:
         replies = await self.say(text, **kwargs)  # type: ignore[arg-type]
         return "\n---\n".join(r.text for r in replies)
 
+    async def press(self, label: str) -> list[Reply]:
+        """Press the button with this label on the latest message that has buttons, as a person would."""
+        for reply in reversed(self.transport.replies_to(self.coachee_user)):
+            if reply.buttons:
+                (button,) = [b for b in reply.buttons if b.label == label]
+                return await self.say(payload=button.payload)
+        raise AssertionError("no message with buttons")
+
+    async def prompt(self, flow: str) -> list[Reply]:
+        before = len(self.transport.replies_to(self.coachee_user))
+        await self.app.engine.prompt(self.coachee_id, flow)
+        await self.app.outbox.deliver_due()
+        return self.transport.replies_to(self.coachee_user)[before:]
+
+    def use_clock(self, clock: Callable[[], datetime]) -> None:
+        """Engine and outbox share one clock, so rows written 'now' are due 'now'."""
+        self.app.engine.clock = clock
+        self.app.outbox.clock = clock
+
 
 def make_harness(config: Config, screener: MarkerScreener, *, onboarded: bool = False) -> Harness:
     app = build_app(config, screener=screener)
@@ -112,10 +132,20 @@ async def restarted(config: Config, screener: MarkerScreener) -> tuple[App, Memo
     return app, transport
 
 
-async def onboard(h: Harness) -> None:
-    """Walk onboarding with consent to store and share, ending at the first pre-session question."""
-    for answer in ("hello", "yes", "yes", "yes", "London"):
+async def onboard(h: Harness, *, share: bool = True) -> None:
+    """Walk onboarding with consent to store (and to share), ending at the first pre-session question."""
+    for answer in ("hello", "yes", "yes", "yes" if share else "no", "London"):
         await h.say(answer)
+
+
+class Clock:
+    """A clock a test moves by hand: nudges, expiry and due dates without waiting."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 @pytest.fixture(scope="session")

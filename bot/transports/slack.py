@@ -3,8 +3,8 @@
 Both modes share one AsyncApp and the same listeners; only the way requests arrive differs. In HTTP mode an
 aiohttp server on `listen:port` serves `path` for both the Events API and interactivity, and Bolt checks the
 signature and timestamp of every request (anything else gets 401). Socket Mode hands the same requests to the
-same app over a websocket; it can't be tested against a real peer, so its code is kept to the few lines in
-`start` and `stop`, and the HTTP-mode tests cover everything else.
+same app over a websocket. It can't be tested against the real Slack here, so its own code is kept to the
+few lines in `start` and `stop`; the tests drive the shared listeners over HTTP, plus a fake websocket peer.
 
 Acknowledging: Bolt runs with process_before_response, so Slack gets its answer when the listener returns.
 A listener waits for the engine's turn (milliseconds) for up to `ack_within` seconds. If the engine raises
@@ -169,6 +169,7 @@ class SlackTransport:
             request_verification_enabled=config.mode == "http",
             logger=logging.getLogger(f"{__name__}.bolt"),
         )
+        # Bolt fills listener parameters by name, and only sees positional ones, so these can't be keyword-only.
         self.app.event("message")(self._on_message)
         self.app.action(ACTION_ID)(self._on_button)
         self.app.error(self._on_error)
@@ -188,18 +189,24 @@ class SlackTransport:
         if self._handler is not None:
             raise RuntimeError("the Slack transport is already started")
         self._handler = handler
-        if self.config.mode == "http":
-            server = web.Application()
-            server.router.add_post(self.config.path, self._http_request)
-            self._runner = web.AppRunner(server, access_log=None)
-            await self._runner.setup()
-            await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
-            log.info("slack: listening for events on http://%s:%s%s", self.config.listen, self.port,
-                     self.config.path)
-        else:
-            self._socket = AsyncSocketModeHandler(self.app, self.config.app_token)
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
-            log.info("slack: connected in socket mode")
+        try:
+            if self.config.mode == "http":
+                await self._serve()
+            else:
+                self._socket = AsyncSocketModeHandler(self.app, self.config.app_token)
+                await self._socket.connect_async()  # type: ignore[no-untyped-call]
+                log.info("slack: connected in socket mode")
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _serve(self) -> None:
+        server = web.Application()
+        server.router.add_post(self.config.path, self._http_request)
+        self._runner = web.AppRunner(server, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
+        log.info("slack: listening for events on http://%s:%s%s", self.config.listen, self.port, self.config.path)
 
     async def stop(self) -> None:
         """Stop receiving first, then give running turns a moment to finish."""
@@ -297,7 +304,7 @@ class SlackTransport:
         await self._within_ack(self._spawn(self._deliver(msg)))
         await ack()
         label = str((action.get("text") or {}).get("text") or "")
-        self._spawn(self._show_choice(channel, message_ts, body.get("message") or {}, label))
+        self._spawn(self._show_choice(channel, message_ts, message=body.get("message") or {}, label=label))
 
     async def _on_error(self, error: Exception, body: JsonDict) -> None:
         """Bolt's own handler logs the exception text, which may quote a message; this logs the kind only."""
@@ -355,7 +362,7 @@ class SlackTransport:
         self._names[user] = str(name) if name else None
         return self._names[user]
 
-    async def _show_choice(self, channel: str, ts: str, message: JsonDict, label: str) -> None:
+    async def _show_choice(self, channel: str, ts: str, *, message: JsonDict, label: str) -> None:
         """Replace the buttons with the choice made, so the same question can't be answered twice."""
         blocks = [b for b in message.get("blocks") or [] if isinstance(b, dict) and b.get("type") != "actions"]
         text = str(message.get("text") or "")
@@ -365,8 +372,9 @@ class SlackTransport:
             {"type": "plain_text", "text": CHOICE_SHOWN.format(label=label)[:SECTION_LIMIT], "emoji": True}]})
         try:
             await self.client.chat_update(channel=channel, ts=ts, text=text or escape(label), blocks=blocks)
-        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("slack chat.update of question %s failed: %s", ts, delivery_error(exc, method="chat.update"))
+        except Exception as exc:  # the buttons stay; a second press still reaches the engine, which knows it's stale
+            log.warning("slack chat.update of question %s failed: %s", ts,
+                        delivery_error(exc, method="chat.update").reason)
 
     # sending
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from telegram import BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
@@ -51,6 +51,11 @@ MEDIA_KINDS = (
     "contact", "poll", "dice", "game", "story", "paid_media", "invoice",
 )
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+TOKEN_REJECTED = "Telegram rejected the bot token (check telegram.token or COACHBOT_TELEGRAM_TOKEN)"
+
+
+class TelegramSetupError(Exception):
+    """A config or token problem, phrased as the one line the operator sees (never quoting the token)."""
 
 
 class TelegramTransport:
@@ -106,7 +111,10 @@ class TelegramTransport:
             raise RuntimeError("the Telegram transport is already started")
         self._handler = handler
         try:
-            await self._initialize()
+            try:
+                await self._initialize()
+            except InvalidToken:
+                raise TelegramSetupError(TOKEN_REJECTED) from None  # PTB's message quotes the token
             await self._register_commands()
             self._check_username()
             await self.application.start()
@@ -308,13 +316,13 @@ class TelegramTransport:
 def check_config(config: TelegramConfig) -> None:
     """Refuse a config that can't work, at construction, so `coachbot run` stops with a clear line."""
     if not config.token:
-        raise ValueError("telegram.token is empty: set it, or COACHBOT_TELEGRAM_TOKEN, to the token from BotFather")
+        raise TelegramSetupError("telegram.token is empty: set it, or COACHBOT_TELEGRAM_TOKEN, to BotFather's token")
     if config.mode != "webhook":
         return
     if not config.webhook_url:
-        raise ValueError("telegram.webhook_url is required in webhook mode (the public https address)")
+        raise TelegramSetupError("telegram.webhook_url is required in webhook mode (the public https address)")
     if not _SECRET_TOKEN.match(config.secret_token):
-        raise ValueError("telegram.secret_token is required in webhook mode: 1-256 of A-Z, a-z, 0-9, _ and -, "
+        raise TelegramSetupError("telegram.secret_token is required in webhook mode: 1-256 of A-Z, a-z, 0-9, _ and -, "
                          "or set COACHBOT_TELEGRAM_SECRET_TOKEN")
 
 
@@ -400,6 +408,8 @@ def is_photo(attachment: Attachment) -> bool:
 
 def delivery_error(exc: TelegramError) -> DeliveryError:
     """The outbox's view of a Bot API failure: wait as told, give up, stop writing to this person, or retry."""
+    if isinstance(exc, InvalidToken):  # PTB's message may quote the token; the reason is stored and logged
+        return DeliveryError(TOKEN_REJECTED)
     reason = f"Telegram: {exc.message}"
     if isinstance(exc, RetryAfter):
         return DeliveryError(reason, retry_after=retry_after_seconds(exc))
@@ -407,7 +417,7 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
         return DeliveryError(reason, unreachable=True)
     if isinstance(exc, BadRequest | ChatMigrated):  # "chat not found" and the like: the same call fails again
         return DeliveryError(reason, permanent=True)
-    return DeliveryError(reason)  # TimedOut, NetworkError, a bad token: worth another try later
+    return DeliveryError(reason)  # TimedOut, NetworkError and the like: worth another try later
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

@@ -290,6 +290,7 @@ def test_telegram_rejected_token_is_not_called_unreachable() -> None:
 
 def test_slack_valid_bot_token_and_unverifiable_app_token(fake_slack: FakeSlack, client: httpx.Client) -> None:
     slack = SlackConfig(enabled=True, bot_token="xoxb-1", app_token="xapp-1", api_base_url=fake_slack.base_url)
+    fake_slack.error_next("apps.connections.open", "unknown_method")  # an API that can't check app tokens
     bot, app = check_slack(slack, client)
     assert bot.status == "ok" and "'Fake Team'" in bot.detail
     assert app.status == "warn" and "couldn't verify the app token" in app.detail
