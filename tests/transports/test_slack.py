@@ -27,7 +27,13 @@ from tests.conftest import Harness, MarkerScreener, make_harness
 
 from .helpers.fake_slack import FakeSlack
 from .helpers.media import tiny_png
-from .helpers.slack_signing import SignedRequest, SlackRequestSigner, block_actions_payload, message_im_event
+from .helpers.slack_signing import (
+    SignedRequest,
+    SlackRequestSigner,
+    block_actions_payload,
+    event_envelope,
+    message_im_event,
+)
 
 JsonDict = dict[str, Any]
 
@@ -481,6 +487,78 @@ async def test_a_listener_error_is_a_500_and_the_app_keeps_serving(fake_slack: F
         assert handled == ["fine"]
     finally:
         await transport.stop()
+
+
+# Socket Mode: the same listeners, fed over the fake's websocket
+
+
+@pytest.fixture
+async def socket_slack(
+    config: Config, screener: MarkerScreener, fake_slack: FakeSlack
+) -> AsyncIterator[SlackHarness]:
+    socket_config = config.model_copy(update={"slack": slack_config(
+        fake_slack, mode="socket", app_token="xapp-coachbot-test", signing_secret="")})
+    base = make_harness(socket_config, screener)
+    transport = SlackTransport(socket_config.slack)
+    base.app.add_transport(transport)
+    harness = SlackHarness(base=base, transport=transport, fake=fake_slack)
+
+    async def handle(msg: InboundMessage) -> None:
+        harness.seen.append(msg)
+        await base.app.engine.handle(msg)
+
+    await transport.start(handle)  # returns once connected
+    try:
+        yield harness
+    finally:
+        await transport.stop()
+        base.app.db.dispose()
+
+
+async def test_socket_mode_acknowledges_after_a_stored_turn_and_not_after_a_failed_one(
+    socket_slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = socket_slack.fake
+    real = store.record_receipt
+    outcomes = iter([False, True])
+
+    def database_down_once(*args: Any, **kwargs: Any) -> bool:
+        if not next(outcomes, True):
+            raise sa_exc.OperationalError("INSERT INTO receipts", {}, Exception("database is locked"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "record_receipt", database_down_once)
+    body = event_envelope(message_im_event("hello", user=STRANGER, channel=STRANGER_DM), event_id="Ev0SOCK")
+
+    failed = await fake.push_envelope(body)
+    retried = await fake.push_envelope(body, retry_attempt=1, retry_reason="timeout")
+    await fake.wait_for_socket_reply(retried)
+
+    assert [r["envelope_id"] for r in fake.socket_replies] == [retried]  # the failed turn was never acknowledged
+    assert failed != retried
+    assert len(socket_slack.seen) == 2
+    assert await socket_slack.deliver() == 1
+    assert socket_slack.posts(STRANGER_DM)[0]["text"] == escape(socket_slack.app.engine.wording.stranger)
+
+
+async def test_socket_mode_button_press_is_acknowledged_and_the_buttons_removed(socket_slack: SlackHarness) -> None:
+    fake = socket_slack.fake
+    socket_slack.add_person(COACH, chat=None, coach=True)
+    socket_slack.add_person(SAM, chat=SAM_DM)
+    await fake.wait_for_socket_reply(await fake.push_envelope(
+        event_envelope(message_im_event("hi", user=SAM, channel=SAM_DM))))
+    await socket_slack.deliver()
+    [question] = [m for m in fake.messages if m["channel"] == SAM_DM]
+    no = question["blocks"][-1]["elements"][1]
+    payload = block_actions_payload(no["action_id"], value=no["value"], user_id=SAM, channel_id=SAM_DM,
+                                    message_ts=question["ts"], message_text=question["text"], button_text="No")
+
+    await fake.wait_for_socket_reply(await fake.push_envelope(payload, kind="interactive"))
+
+    assert socket_slack.seen[-1].payload == "onboarding:welcome:no"
+    [update] = await fake.wait_for("chat.update")
+    assert update.args["blocks"][-1]["elements"][0]["text"] == "You chose: No"
+    assert all(b["type"] != "actions" for b in update.args["blocks"])
 
 
 # configuration

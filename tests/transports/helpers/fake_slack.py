@@ -12,8 +12,10 @@ tests, async tests and any pytest-asyncio loop scope::
 Implemented methods: ``auth.test``, ``chat.postMessage``, ``chat.update``,
 ``conversations.open``, ``users.info``, ``files.getUploadURLExternal`` +
 the upload URL it hands out + ``files.completeUploadExternal`` (the
-``files_upload_v2`` flow). Any other method answers ``unknown_method`` unless
-a canned answer is registered with :meth:`FakeSlack.set_response`.
+``files_upload_v2`` flow), and ``apps.connections.open``, which hands out a Socket Mode
+websocket on the same server (:meth:`FakeSlack.push_envelope` sends envelopes down it;
+:meth:`FakeSlack.wait_for_socket_reply` waits for the client's acknowledgement).
+Any other method answers ``unknown_method`` unless a canned answer is registered with :meth:`FakeSlack.set_response`.
 ``response_url`` targets (for Bolt's ``respond()``) can be minted with
 :meth:`FakeSlack.response_url`; posts to them are recorded as method ``"response_url"``.
 
@@ -129,6 +131,8 @@ class FakeSlack:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
+        self._sockets: list[web.WebSocketResponse] = []
+        self._socket_replies: list[JsonDict] = []
 
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -144,6 +148,7 @@ class FakeSlack:
         app.router.add_route("*", "/upload/{file_id}", self._handle_upload)
         app.router.add_get("/files/{file_id}/{name}", self._handle_download)
         app.router.add_post("/response/{name}", self._handle_response_url)
+        app.router.add_get("/socket", self._handle_socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -186,6 +191,11 @@ class FakeSlack:
         """For ``AsyncWebClient(base_url=...)`` / ``WebClient(base_url=...)``; ends with ``/api/``."""
         return f"{self.root_url}/api/"
 
+    @property
+    def socket_url(self) -> str:
+        """The Socket Mode websocket ``apps.connections.open`` hands out."""
+        return self.root_url.replace("http://", "ws://", 1) + "/socket"
+
     def response_url(self, name: str = "default") -> str:
         """A local ``response_url`` for interactivity payloads (Bolt ``respond()`` posts there)."""
         return f"{self.root_url}/response/{name}"
@@ -212,6 +222,45 @@ class FakeSlack:
     def uploads(self) -> list[FakeUpload]:
         with self._lock:
             return list(self._uploads.values())
+
+    @property
+    def socket_replies(self) -> list[JsonDict]:
+        """What Socket Mode clients sent back (acknowledgements: ``{"envelope_id": ...}``)."""
+        with self._lock:
+            return list(self._socket_replies)
+
+    async def push_envelope(
+        self, payload: JsonDict, *, kind: str = "events_api", retry_attempt: int = 0, retry_reason: str = ""
+    ) -> str:
+        """Send a Socket Mode envelope (``events_api`` or ``interactive``) to the connected client; returns
+        its envelope id, which the client's acknowledgement carries."""
+        if self._loop is None:
+            raise RuntimeError("FakeSlack not started")
+        envelope_id = f"env-{next(self._ts_counter)}"
+        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload,
+                    "accepts_response_payload": kind != "events_api", "retry_attempt": retry_attempt,
+                    "retry_reason": retry_reason}
+
+        async def send() -> None:
+            with self._lock:
+                sockets = [ws for ws in self._sockets if not ws.closed]
+            if not sockets:
+                raise RuntimeError("no Socket Mode client is connected")
+            await sockets[-1].send_json(envelope)
+
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(send(), self._loop))
+        return envelope_id
+
+    async def wait_for_socket_reply(self, envelope_id: str, *, timeout: float = 5.0) -> JsonDict:
+        """Wait until the Socket Mode client acknowledged ``envelope_id``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for reply in self.socket_replies:
+                if reply.get("envelope_id") == envelope_id:
+                    return reply
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no Socket Mode reply to {envelope_id} after {timeout}s")
+            await asyncio.sleep(0.02)
 
     async def wait_for(self, method: str, *, count: int = 1, timeout: float = 5.0) -> list[RecordedCall]:
         """Wait (asynchronously) until ``method`` got ``count`` successful calls; returns them."""
@@ -355,6 +404,7 @@ class FakeSlack:
             "chat.update": self._chat_update,
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
+            "apps.connections.open": self._apps_connections_open,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
         }
@@ -441,6 +491,9 @@ class FakeSlack:
         ids = [u.strip() for u in str(users).split(",") if u.strip()]
         channel_id = self.dm_channel_for(ids[0]) if len(ids) == 1 else "G" + "".join(sorted(i[1:] for i in ids))[:20]
         return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": channel_id}}
+
+    def _apps_connections_open(self, _args: JsonDict) -> JsonDict:
+        return {"ok": True, "url": self.socket_url}
 
     def _users_info(self, args: JsonDict) -> JsonDict:
         user_id = args.get("user")
@@ -529,6 +582,19 @@ class FakeSlack:
         if upload is None or upload.data is None:
             return web.Response(status=404)
         return web.Response(body=upload.data, content_type=mimetypes.guess_type(upload.filename)[0])
+
+    async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
+        """A Socket Mode peer: says hello, then records what the client sends (its acknowledgements)."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        with self._lock:
+            self._sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0FAKE"}})
+        async for message in ws:
+            if message.type == web.WSMsgType.TEXT:
+                with self._lock:
+                    self._socket_replies.append(json.loads(message.data))
+        return ws
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         call = await self._record(request, "response_url")
