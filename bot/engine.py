@@ -36,6 +36,8 @@ _STATUS_WORDS = {"hold": "on a safety hold (their coach lifts it)", "stopped": "
 ALERT_PRIORITY = 100
 NOTICE_PRIORITY = 50
 STOP_PAYLOAD = "confirm:stop:"
+BARE_COMMANDS = frozenset({"help", "skip", "back", "pause", "resume", "stop", "journal", "privacy"})
+COACH_COMMANDS = frozenset({"coachees", "digest", "resume", "schedule", "invite", "help"})
 _JOIN = re.compile(r"^\s*(?:/start|join)\s+([A-Za-z0-9_\-]{4,64})\s*$", re.IGNORECASE)
 
 
@@ -214,9 +216,12 @@ class Engine:
                 log.info("duplicate %s message %s ignored", msg.key.transport, msg.message_id)
                 return
             identity = store.find_identity(conn, transport=msg.key.transport, external_id=msg.key.user)
-            conversation = store.load_conversation(conn, msg.key) or store.create_conversation(
-                conn, msg.key, coachee_id=identity.coachee_id if identity else None, at=now
-            )
+            conversation = store.load_conversation(conn, msg.key)
+            if conversation is None and identity is not None:
+                conversation = self._follow_to_new_chat(conn, identity, msg.key)
+            if conversation is None:
+                conversation = store.create_conversation(
+                    conn, msg.key, coachee_id=identity.coachee_id if identity else None, at=now)
             # The screen runs before any flow logic, on every free-text message, answers included.
             screening = None
             if msg.text is not None:
@@ -235,6 +240,19 @@ class Engine:
             store.add_outbox(conn, to=msg.key, replies=turn.replies, kind="reply", at=now,
                              coachee_id=turn.coachee.id if turn.coachee else None)
             store.save_conversation(conn, turn.conversation, at=now)
+
+    def _follow_to_new_chat(
+        self, conn: Connection, identity: Identity, key: ConversationKey
+    ) -> Conversation | None:
+        """Someone registered before they ever wrote (a Slack user id, not yet a DM channel) writes from their
+        real chat: that chat becomes their address, and the conversation already under way moves with them."""
+        if identity.chat_id == key.chat:
+            return None
+        store.set_identity_chat(conn, transport=key.transport, external_id=key.user, chat_id=key.chat)
+        old = store.load_conversation(conn, store.address_of(identity))
+        if old is None:
+            return None
+        return store.move_conversation(conn, old, chat_id=key.chat)
 
     def _route(self, turn: _Turn) -> None:
         if turn.identity is not None:
@@ -257,8 +275,10 @@ class Engine:
         text = (turn.msg.text or "").strip()
         if turn.data.confirm == "stop" and self._confirm_stop(turn, text):
             return
-        if text.startswith("/"):
-            self._command(turn, text)
+        bare = text.lower().rstrip("!. ")
+        if text.startswith("/") or bare in BARE_COMMANDS:
+            # Slack keeps "/word" for its own slash commands, so a message that is just the word works too.
+            self._command(turn, text if text.startswith("/") else "/" + bare)
             return
         if coachee.status == "paused":
             turn.replies.append(Reply(text=self._fill(self.wording.still_paused, turn)))
@@ -508,6 +528,8 @@ class Engine:
         text = (turn.msg.text or "").strip()
         word, _, rest = text.partition(" ")
         word = word.lower().split("@")[0]
+        if word in COACH_COMMANDS:
+            word = "/" + word
         if word == "/coachees":
             caseload = store.list_coachees(turn.conn, coach_id=coach.id)
             lines = "\n".join(f"• {c.name} (id {c.id}): {c.status}" for c in caseload)

@@ -137,6 +137,11 @@ def add_identity(
     ))
 
 
+def set_identity_chat(conn: Connection, *, transport: str, external_id: str, chat_id: str) -> None:
+    conn.execute(update(t.identities).where(t.identities.c.transport == transport,
+                                            t.identities.c.external_id == external_id).values(chat_id=chat_id))
+
+
 def find_identity(conn: Connection, *, transport: str, external_id: str) -> Identity | None:
     row = conn.execute(
         select(t.identities.c.transport, t.identities.c.external_id, t.identities.c.chat_id,
@@ -253,6 +258,11 @@ def conversation_of(conn: Connection, coachee_id: int) -> Conversation | None:
         .order_by(t.conversations.c.updated_at.desc()).limit(1)
     ).mappings().first()
     return None if row is None else _conversation(row)
+
+
+def move_conversation(conn: Connection, conversation: Conversation, *, chat_id: str) -> Conversation:
+    conn.execute(update(t.conversations).where(t.conversations.c.id == conversation.id).values(chat_id=chat_id))
+    return conversation.model_copy(update={"chat_id": chat_id})
 
 
 def due_conversations(conn: Connection, *, now: datetime, limit: int) -> list[ConversationKey]:

@@ -79,6 +79,15 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+_SLASH_COMMAND = re.compile(
+    r"(?<![\w/])/(help|skip|back|pause|resume|stop|journal|privacy|coachees|digest|schedule|invite)\b")
+
+
+def bare_commands(text: str) -> str:
+    """On Slack "/help" would go to Slack's own slash commands, so the wording says just "help"."""
+    return _SLASH_COMMAND.sub(r"\1", text)
+
+
 def looks_like_user(chat: str) -> bool:
     """A pre-registered person is addressed by user id (U… or W…) until a DM channel (D…) is known."""
     return chat[:1] in ("U", "W")
@@ -381,6 +390,7 @@ class SlackTransport:
     async def send(self, message: Outbound) -> str | None:
         """Post one reply; returns the message ts (or the file id when the reply is a file with a comment)."""
         reply = message.reply
+        reply = reply.model_copy(update={"text": bare_commands(reply.text)})
         method = "conversations.open"
         try:
             channel = await self._channel_for(message.key.chat)

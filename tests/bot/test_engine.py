@@ -180,3 +180,30 @@ async def test_a_photo_or_sticker_gets_a_kind_text_only_reply_through_the_outbox
     assert "only read text" in harness.transport.texts_to("u1")[-1]
     with harness.app.db.connect() as conn:
         assert store.outbox_rows(conn, statuses=["sent"])[-1].kind == "reply"
+
+
+async def test_someone_registered_before_writing_keeps_their_conversation_when_they_write_from_a_new_chat(
+    harness: Harness,
+) -> None:
+    with harness.app.db.begin() as conn:
+        coachee = store.add_coachee(conn, coach_id=harness.coach_id, name="Lee Park", at=harness.app.engine.clock())
+        store.add_identity(conn, transport="memory", external_id="U9", coachee_id=coachee.id)
+    await harness.app.engine.prompt(coachee.id, "onboarding")  # addressed to the user id: no chat known yet
+    await harness.app.outbox.deliver_due()
+    assert "Shall we start?" in harness.transport.texts_to("U9")[-1]
+    await harness.transport.receive(harness.transport.message("U9", "yes", chat="D9"))
+    await harness.app.outbox.deliver_due()
+    assert "keep your answers" in harness.transport.texts_to("U9")[-1]  # carried on, not started over
+    with harness.app.db.connect() as conn:
+        identity = store.find_identity(conn, transport="memory", external_id="U9")
+        conversation = store.conversation_of(conn, coachee.id)
+    assert identity is not None and identity.chat_id == "D9"
+    assert conversation is not None and conversation.chat_id == "D9"
+
+
+async def test_commands_work_as_bare_words_too(harness: Harness) -> None:
+    await onboard(harness)
+    assert "Here's what you can do" in await harness.texts("help")
+    assert "paused our conversation" in await harness.texts("Pause")
+    assert "work on in your coaching" in await harness.texts("resume")
+    assert "Your coachees" in await harness.texts("coachees", user="c1")

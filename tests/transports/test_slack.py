@@ -21,7 +21,7 @@ from bot.outbox import UNREACHABLE_NOTICE
 from bot.storage import schema as t
 from bot.storage import store
 from bot.transports.base import DeliveryError
-from bot.transports.slack import SlackTransport, escape
+from bot.transports.slack import SlackTransport, bare_commands, escape
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 from tests.conftest import Harness, MarkerScreener, make_harness
 
@@ -572,3 +572,10 @@ async def test_socket_mode_button_press_is_acknowledged_and_the_buttons_removed(
 def test_missing_secrets_are_a_config_error(fake_slack: FakeSlack, changes: JsonDict, key: str) -> None:
     with pytest.raises(ConfigError, match=key):
         SlackTransport(slack_config(fake_slack, **changes))
+
+
+def test_wording_names_commands_as_bare_words_because_slack_keeps_slash_commands() -> None:
+    assert bare_commands("Type /help to see what you can do, or /resume.") == (
+        "Type help to see what you can do, or resume.")
+    assert bare_commands("See https://example.org/help and 24/7 support") == (
+        "See https://example.org/help and 24/7 support")
