@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +41,35 @@ class App:
 
     def add_transport(self, transport: Transport) -> None:
         self.transports[transport.name] = transport
+
+    async def serve(self, *, console: Transport | None = None, ready: Callable[[str], None] | None = None) -> None:
+        """`coachbot run`: every platform transport until SIGTERM or Ctrl-C; a console alone until EOF."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        sender = asyncio.create_task(self.outbox.run(stop))
+        sweeper = asyncio.create_task(self.sweep(stop))
+        platforms = [t for t in self.transports.values() if t is not console]
+        try:
+            for transport in platforms:
+                await transport.start(self.engine.handle)
+            if ready is not None:
+                ready(", ".join(t.name for t in self.transports.values()))
+            if console is not None:
+                await console.start(self.engine.handle)  # returns at end of input
+                if not platforms:
+                    stop.set()
+            await stop.wait()
+            await self.outbox.deliver_due()
+        finally:
+            stop.set()
+            await sender
+            await sweeper
+            for transport in self.transports.values():
+                await transport.stop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
 
     async def run(self, *, receivers: Sequence[Transport] | None = None) -> None:
         """Run until every receiving transport finishes (the console at EOF) or the task is cancelled."""

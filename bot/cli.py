@@ -23,6 +23,7 @@ from bot.config import Config, ConfigError, load_config
 from bot.digest import render_digest
 from bot.engine import PromptRefused, lift_hold, utc_now
 from bot.storage import store
+from bot.transports.base import TransportSetupError
 from flows.registry import FlowError
 
 INVITE_VALID_FOR = timedelta(days=14)
@@ -106,12 +107,42 @@ def _print_json(value: object) -> None:
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:
     config = app.config
-    for section in ("telegram", "slack"):
-        if getattr(config, section).enabled:
-            raise ConfigError(f"config error: {section}.enabled: the {section.title()} transport is not in this build")
-    if not config.console.enabled:
+    if config.telegram.enabled:
+        from bot.transports.telegram import TelegramTransport
+
+        try:
+            app.add_transport(TelegramTransport(config.telegram))
+        except TransportSetupError as exc:
+            raise ConfigError(f"config error: telegram: {exc}") from None
+    if config.slack.enabled:
+        from bot.transports.slack import SlackTransport
+
+        app.add_transport(SlackTransport(config.slack))
+    platforms = bool(app.transports)
+    # Beside a platform, the terminal chat only makes sense at a terminal (not under a service manager).
+    with_console = config.console.enabled and (not platforms or sys.stdin.isatty())
+    if not platforms and not with_console:
         raise ConfigError("config error: console.enabled: no transport is enabled, so there is nothing to run")
-    return _chat(app, name=None)
+    console = None
+    if with_console:
+        display = _login_name()
+        user = _console_user(display)
+        ensure_demo_coachee(app, user=user, name=display, now=_now())
+        console = console_for(app, user=user, name=display)
+    try:
+        asyncio.run(app.serve(console=console, ready=_say_ready if platforms else None))
+    except (TransportSetupError, OSError) as exc:
+        # A rejected token or a port already in use: the operator's to fix, so one clear line.
+        raise ConfigError(f"coachbot: could not start: {exc}") from None
+    return 0
+
+
+def _say_ready(names: str) -> None:
+    print(f"coachbot running: {names}. Stop with Ctrl-C.", file=sys.stderr, flush=True)
+
+
+def _console_user(display: str) -> str:
+    return "console-" + "".join(ch for ch in display.lower() if ch.isalnum())[:40]
 
 
 def cmd_chat(app: App, args: argparse.Namespace) -> int:
@@ -120,7 +151,7 @@ def cmd_chat(app: App, args: argparse.Namespace) -> int:
 
 def _chat(app: App, *, name: str | None) -> int:
     display = (name or _login_name()).strip() or "Sam"
-    user = "console-" + "".join(ch for ch in display.lower() if ch.isalnum())[:40]
+    user = _console_user(display)
     ensure_demo_coachee(app, user=user, name=display, now=_now())
     console = console_for(app, user=user, name=display)
     asyncio.run(app.run(receivers=[console]))
@@ -183,12 +214,17 @@ def _add_ids(conn: object, args: argparse.Namespace, *, coach_id: int | None = N
 
 def cmd_coachee(app: App, args: argparse.Namespace) -> int:
     now = _now()
-    with app.db.begin() as conn:
-        if args.action == "add":
+    if args.action == "add":
+        with app.db.begin() as conn:
             coachee = store.add_coachee(conn, coach_id=args.coach, name=args.name, at=now)
             _add_ids(conn, args, coachee_id=coachee.id)
-            print(coachee.id)
-            return 0
+        if args.slack_id:
+            # On Slack the bot may write first: it opens the DM and starts onboarding.
+            asyncio.run(app.engine.prompt(coachee.id, "onboarding"))
+            print(f"onboarding for {coachee.name} is in the outbox; the bot will open a Slack DM")
+        print(coachee.id)
+        return 0
+    with app.db.begin() as conn:
         if args.action == "resume":
             coachee = store.get_coachee(conn, args.id)
             if coachee.status not in ("hold", "paused"):

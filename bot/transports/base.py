@@ -27,6 +27,10 @@ class DeliveryError(Exception):
         self.unreachable = unreachable
 
 
+class TransportSetupError(Exception):
+    """A transport can't start (bad config, a rejected token): one line for the operator, never the token."""
+
+
 class Transport(Protocol):
     """A chat platform: it feeds inbound messages to a handler and delivers replies."""
 

@@ -25,7 +25,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import TelegramConfig
 from bot.engine import TurnFailed
-from bot.transports.base import DeliveryError, InboundHandler
+from bot.transports.base import DeliveryError, InboundHandler, TransportSetupError
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 TOKEN_REJECTED = "Telegram rejected the bot token (check telegram.token or COACHBOT_TELEGRAM_TOKEN)"
 
 
-class TelegramSetupError(Exception):
+class TelegramSetupError(TransportSetupError):
     """A config or token problem, phrased as the one line the operator sees (never quoting the token)."""
 
 

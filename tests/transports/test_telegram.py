@@ -25,7 +25,7 @@ from bot.config import Config, TelegramConfig
 from bot.storage import schema as t
 from bot.storage import store
 from bot.transports.base import DeliveryError, InboundHandler
-from bot.transports.telegram import COMMANDS, TelegramTransport
+from bot.transports.telegram import COMMANDS, TelegramSetupError, TelegramTransport
 from bot.types import Attachment, Button, ConversationKey, Outbound, Reply
 from flows.stepper import ProfileChange
 from tests.conftest import MarkerScreener, make_harness
@@ -86,9 +86,9 @@ class Rig:
         transport = TelegramTransport(self.telegram_config(**changes), poll_timeout=1.0, retry_delay=0.05,
                                       give_up_after=give_up_after)
         self.app.add_transport(transport)
+        self.transport = transport
         self.sender = asyncio.create_task(self.app.outbox.run(self.stopping, idle_wait=0.05))
         await transport.start(handler or self.app.engine.handle)
-        self.transport = transport
         return transport
 
     async def close(self) -> None:
@@ -450,8 +450,9 @@ async def test_a_message_that_keeps_failing_is_given_up_so_its_chat_moves_on(
 
     await reply_to(kim, "invite code")
     assert len(await kim.bot_messages()) == 1
-    assert tried[:2] == [tried[0], tried[0]]  # handed over, retried once, then dropped
-    assert rig.receipts() == [tried[-1]]
+    first, again, last = tried  # handed over, retried once and dropped; then the next one went through
+    assert first == again != last
+    assert rig.receipts() == [last]
     assert any(r.levelno == logging.ERROR and "gave up on message" in r.getMessage() for r in caplog.records)
 
 
@@ -536,5 +537,21 @@ async def test_other_files_go_as_documents(bare: TelegramTransport, sam: Telegra
 )
 def test_a_config_that_cannot_work_is_refused_up_front(changes: dict[str, Any], complaint: str) -> None:
     config = TelegramConfig(**{"enabled": True, "token": "123:abc", **changes})
-    with pytest.raises(ValueError, match=complaint):
+    with pytest.raises(TelegramSetupError, match=complaint):
         TelegramTransport(config)
+
+
+async def test_a_rejected_token_stops_start_up_without_quoting_the_token(rig: Rig, tg_token: str) -> None:
+    kim = rig.user(7019, "Kim")
+    await kim.fail_bot_call("getMe", error_code=401, description="Unauthorized", times=2, any_chat=True)
+
+    with pytest.raises(TelegramSetupError, match="rejected the bot token") as caught:
+        await rig.start()
+    assert tg_token not in str(caught.value)
+
+    # The outbox stores and logs a failed send's reason: that must not quote the token either.
+    transport = rig.app.transports["telegram"]
+    with pytest.raises(DeliveryError) as failed:
+        await transport.send(outbound(kim, Reply(text="Hello")))
+    assert "rejected the bot token" in failed.value.reason and tg_token not in failed.value.reason
+    assert not failed.value.permanent
