@@ -14,19 +14,17 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from bot.app import App, build_app, console_for, ensure_demo_coachee
 from bot.config import Config, ConfigError, load_config
 from bot.digest import render_digest
-from bot.engine import PromptRefused, lift_hold, utc_now
+from bot.engine import INVITE_VALID_FOR, PromptRefused, lift_hold, utc_now
 from bot.storage import store
 from bot.transports.base import TransportSetupError
 from flows.registry import FlowError
-
-INVITE_VALID_FOR = timedelta(days=14)
 
 
 class UsageError(Exception):

@@ -9,7 +9,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -17,13 +17,14 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
 
 from bot.config import Config
+from bot.digest import render_digest
 from bot.facts import StoredFacts
 from bot.locks import KeyedLocks
 from bot.storage import store
 from bot.storage.records import Coach, Coachee, Conversation, ConversationData, Identity
 from bot.types import Button, ConversationKey, InboundMessage, Reply
 from bot.wording import EngineWording
-from flows.parsing import Parsed, parse_yes_no
+from flows.parsing import Parsed, parse_when, parse_yes_no
 from flows.stepper import FlowContext, FlowRunner, Position, RecordedAnswer, StepResult
 from safety.routing import CHECK_PAYLOAD, Action, SafetyOutcome, SafetyRouter, SafetyState
 from safety.types import Screening, Tier, Turn
@@ -36,6 +37,7 @@ _STATUS_WORDS = {"hold": "on a safety hold (their coach lifts it)", "stopped": "
 ALERT_PRIORITY = 100
 NOTICE_PRIORITY = 50
 STOP_PAYLOAD = "confirm:stop:"
+INVITE_VALID_FOR = timedelta(days=14)
 BARE_COMMANDS = frozenset({"help", "skip", "back", "pause", "resume", "stop", "journal", "privacy"})
 COACH_COMMANDS = frozenset({"coachees", "digest", "resume", "schedule", "invite", "help"})
 _JOIN = re.compile(r"^\s*(?:/start|join)\s+([A-Za-z0-9_\-]{4,64})\s*$", re.IGNORECASE)
@@ -460,6 +462,8 @@ class Engine:
                 Button(label="No, stay", payload=f"{STOP_PAYLOAD}no"))))
         elif word == "/journal":
             self._journal(turn)
+        elif word.removeprefix("/") in COACH_COMMANDS:
+            turn.replies.append(Reply(text=self.wording.coach_only))
         else:
             turn.replies.append(Reply(text=self.wording.unknown_command.format(
                 commands=self.wording.command_list())))
@@ -539,8 +543,45 @@ class Engine:
             found = self._find_coachee(turn, rest.strip())
             if found is not None:
                 turn.replies.append(Reply(text=self._lift_hold(turn.conn, found, coach, turn.now)))
+        elif word == "/digest":
+            found = self._find_coachee(turn, rest.strip())
+            if found is not None:
+                turn.replies.append(Reply(text=render_digest(turn.conn, coachee_id=found.id,
+                                                             flows=self.flows.registry)))
+        elif word == "/invite":
+            code = store.create_invite(turn.conn, coach_id=coach.id, at=turn.now, valid_for=INVITE_VALID_FOR)
+            username = self.config.telegram.bot_username
+            link = f"https://t.me/{username}?start={code}" if username else f"/start {code}"
+            turn.replies.append(Reply(text=self.wording.coach_invite.format(
+                code=code, link=link, days=INVITE_VALID_FOR.days)))
+        elif word == "/schedule":
+            self._schedule(turn, rest.strip())
         else:
             turn.replies.append(Reply(text=self.wording.coach_hello.format(name=coach.name)))
+
+    def _schedule(self, turn: _Turn, rest: str) -> None:
+        """`/schedule NAME WHEN`: book the coachee's next session, read in their own time zone."""
+        assert turn.coach is not None
+        caseload = store.list_coachees(turn.conn, coach_id=turn.coach.id)
+        words = rest.split()
+        for cut in range(len(words) - 1, 0, -1):
+            name, when = " ".join(words[:cut]).lower(), " ".join(words[cut:])
+            matches = [c for c in caseload if name in (c.name.lower(), c.first_name.lower(), str(c.id))]
+            if len(matches) == 1:
+                break
+        else:
+            turn.replies.append(Reply(text=self.wording.coach_schedule_usage))
+            return
+        coachee = matches[0]
+        zone = ZoneInfo(coachee.timezone or self.config.schedule.default_timezone)
+        at = parse_when(when, now=turn.now.astimezone(zone))
+        if at is None or at <= turn.now:
+            turn.replies.append(Reply(text=self.wording.coach_schedule_when.format(when=when)))
+            return
+        session = store.add_session(turn.conn, coachee_id=coachee.id, at=at.astimezone(UTC), timezone=zone.key,
+                                    number=None)
+        turn.replies.append(Reply(text=self.wording.coach_scheduled.format(
+            number=session.number, coachee=coachee.name, when=f"{at:%A %-d %B %Y, %H:%M}", zone=zone.key)))
 
     def _find_coachee(self, turn: _Turn, query: str) -> Coachee | None:
         assert turn.coach is not None

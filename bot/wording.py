@@ -58,6 +58,10 @@ class EngineWording(BaseModel):
     coach_not_held: str
     coach_who: str
     coach_which: str
+    coach_invite: str
+    coach_schedule_usage: str
+    coach_schedule_when: str
+    coach_scheduled: str
 
     @classmethod
     def load(cls, path: Path = REPLIES) -> EngineWording:

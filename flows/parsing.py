@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -236,3 +236,36 @@ def parse_review_pick(text: str, *, options: tuple[str, ...], synonyms: dict[str
         return options[int(folded) - 1]
     picked = synonyms.get(folded)
     return picked if picked in options else None
+
+
+_TIME = re.compile(r"(?:\bat\s+)?\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$")
+
+
+def parse_when(text: str, *, now: datetime) -> datetime | None:
+    """A moment for a session: ISO 8601, or a natural date then a time ("next Tuesday 10:00", "3 Dec 2pm").
+
+    `now` carries the time zone the answer is read in; the result is in that zone.
+    """
+    stripped = text.strip()
+    try:
+        moment = datetime.fromisoformat(stripped)
+    except ValueError:
+        moment = None
+    if moment is not None:
+        return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)
+    folded = fold(stripped).rstrip("!. ")
+    clock = _TIME.search(folded)
+    if clock is None:
+        return None
+    hour, minute, half = int(clock.group(1)), int(clock.group(2) or 0), clock.group(3)
+    if half == "pm" and hour < 12:
+        hour += 12
+    elif half == "am" and hour == 12:
+        hour = 0
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    day_text = folded[: clock.start()].strip().removesuffix(",").strip()
+    day = _date_from(day_text, now.date()) if day_text else now.date()
+    if day is None:
+        return None
+    return datetime.combine(day, time(hour, minute), tzinfo=now.tzinfo)

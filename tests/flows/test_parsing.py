@@ -131,3 +131,15 @@ def test_any_text_or_button_at_any_question_gives_a_reply_and_never_crashes(
     assert all(reply.text.strip() for reply in step.replies)
     if step.position is not None:
         assert step.position.state in {s.name for s in RUNNER.registry.spec(step.position.flow).states}
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=60))
+def test_a_session_time_is_read_or_refused_never_a_crash(text: str) -> None:
+    from datetime import UTC, datetime
+
+    from flows.parsing import parse_when
+
+    now = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
+    result = parse_when(text, now=now)
+    assert result is None or result.tzinfo is not None

@@ -1,0 +1,69 @@
+"""A coach in chat: caseload, digest, lifting a hold, booking a session, inviting. Coaches only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.storage import store
+from tests.conftest import Clock, Harness, onboard
+from tests.flows.test_pre_session import answer_up_to_review
+
+
+async def coach(h: Harness, text: str) -> str:
+    return await h.texts(text, user="c1")
+
+
+async def test_coachees_lists_the_caseload_with_status(harness: Harness) -> None:
+    text = await coach(harness, "/coachees")
+    assert "Sam Jones" in text and "active" in text
+
+
+async def test_digest_shows_only_what_the_coachee_sent(harness: Harness) -> None:
+    await onboard(harness)
+    await answer_up_to_review(harness)
+    assert "Lead calmer ward meetings" not in await coach(harness, "/digest Sam")
+    await harness.press("Keep one private")
+    await harness.press("Anything else")
+    await harness.press("Send to Alex Coach")
+    digest = await coach(harness, "/digest Sam")
+    assert "Lead calmer ward meetings" in digest and "restructure" not in digest
+
+
+async def test_resume_lifts_a_safety_hold(harness: Harness) -> None:
+    await onboard(harness)
+    await harness.say("[crisis] I want to end it all")
+    assert "back on" in await coach(harness, "/resume Sam Jones")
+    with harness.app.db.connect() as conn:
+        assert store.get_coachee(conn, harness.coachee_id).status == "active"
+
+
+async def test_schedule_books_a_session_in_the_coachees_time_zone(harness: Harness) -> None:
+    harness.use_clock(Clock(datetime(2026, 11, 19, 12, 0, tzinfo=UTC)))  # a Thursday
+    await onboard(harness)
+    text = await coach(harness, "/schedule Sam next Tuesday 10:00")
+    assert "session 1 with Sam Jones on Tuesday 24 November 2026, 10:00 (Europe/London)" in text
+    assert "session 2" in await coach(harness, "/schedule Sam Jones 2026-12-08T14:30")
+    with harness.app.db.connect() as conn:
+        sessions = [(s.number, s.at) for s in store.list_sessions(conn, coachee_id=harness.coachee_id)]
+    assert sessions == [(1, datetime(2026, 11, 24, 10, 0, tzinfo=UTC)), (2, datetime(2026, 12, 8, 14, 30, tzinfo=UTC))]
+    assert "couldn't read" in await coach(harness, "/schedule Sam whenever suits")
+    assert "couldn't read" in await coach(harness, "/schedule Sam 2020-01-01T10:00")  # in the past
+    assert "Tell me who and when" in await coach(harness, "/schedule Nobody tomorrow 10:00")
+
+
+async def test_invite_gives_a_working_single_use_code(harness: Harness) -> None:
+    text = await coach(harness, "/invite")
+    code = text.split("A new invite code: ")[1].split()[0]
+    assert f'"join {code}"' in text
+    joined = await harness.texts(f"/start {code}", user="newbie", name="Kim Lee")
+    assert "Hello Kim" in joined
+
+
+async def test_coach_commands_are_for_coaches_only(harness: Harness) -> None:
+    await onboard(harness)
+    for command in ("/coachees", "/digest Sam", "/invite", "/schedule Sam tomorrow 10:00"):
+        reply = await harness.texts(command)
+        assert reply == "That's for coaches."
+        assert "Sam Jones" not in reply and "invite code" not in reply and "Booked" not in reply
+    with harness.app.db.connect() as conn:
+        assert store.list_sessions(conn, coachee_id=harness.coachee_id) == []
