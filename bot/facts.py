@@ -22,14 +22,15 @@ class StoredFacts:
         self._remembered: dict[str, str | None] = {}
 
     @cached_property
-    def _journey(self) -> tuple[int, ...]:
-        return tuple(value for _, value in store.scale_history(self._conn, self._coachee_id))
+    def _readings(self) -> tuple[tuple[int, str | None], ...]:
+        return tuple(store.scale_readings(self._conn, self._coachee_id))
 
-    def last_scale(self) -> int | None:
-        return self._journey[-1] if self._journey else None
+    def last_scale(self, *, other_than: str | None = None) -> int | None:
+        earlier = [value for value, run in self._readings if other_than is None or run != other_than]
+        return earlier[-1] if earlier else None
 
     def scale_journey(self) -> tuple[int, ...]:
-        return self._journey
+        return tuple(value for value, _ in self._readings)
 
     def remembered(self, what: Remember) -> str | None:
         if what not in self._remembered:

@@ -58,7 +58,8 @@ class AnswerView(BaseModel):
 class FlowFacts(Protocol):
     """Read-only facts about the coachee that wording and conditions may use. Looked up only when needed."""
 
-    def last_scale(self) -> int | None: ...
+    def last_scale(self, *, other_than: str | None = None) -> int | None:
+        """The latest reading, leaving out run `other_than` (so a changed answer compares with last time)."""
 
     def scale_journey(self) -> tuple[int, ...]: ...
 
@@ -72,7 +73,7 @@ class FlowFacts(Protocol):
 class NoFacts:
     """A coachee we know nothing more about (and the default in tests of the wording alone)."""
 
-    def last_scale(self) -> int | None:
+    def last_scale(self, *, other_than: str | None = None) -> int | None:
         return None
 
     def scale_journey(self) -> tuple[int, ...]:
@@ -338,7 +339,7 @@ class FlowRunner:
         if position.changing:
             trigger = TO_REVIEW
         elif state.compare:
-            trend = _trend(parsed.scale, ctx.facts.last_scale())
+            trend = _trend(parsed.scale, ctx.facts.last_scale(other_than=position.run_id))
             trigger = branch_trigger(trend) if trend in state.branches else NEXT
         else:
             trigger = branch_trigger(parsed.value) if parsed.value in state.branches else NEXT
@@ -432,10 +433,10 @@ class FlowRunner:
             elif name == "session_number":
                 values[name] = ctx.session_number
             elif name == "last_scale":
-                last = ctx.facts.last_scale()
+                last = ctx.facts.last_scale(other_than=position.run_id)
                 values[name] = "" if last is None else last
             elif name == "last_scale_note":
-                last = ctx.facts.last_scale()
+                last = ctx.facts.last_scale(other_than=position.run_id)
                 values[name] = "" if last is None else notes["last_scale"].format(last_scale=last)
             elif name == "goal":
                 values[name] = _short(self._remembered("goal", ctx, step) or notes["no_goal"])

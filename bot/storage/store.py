@@ -402,6 +402,15 @@ def scale_history(conn: Connection, coachee_id: int) -> list[tuple[datetime, int
     return [(r[0], int(r[1])) for r in rows]
 
 
+def scale_readings(conn: Connection, coachee_id: int) -> list[tuple[int, str | None]]:
+    """Each reading with the flow run it came from, oldest first."""
+    rows = conn.execute(
+        select(t.scale_readings.c.value, t.scale_readings.c.run_id)
+        .where(t.scale_readings.c.coachee_id == coachee_id).order_by(t.scale_readings.c.id)
+    )
+    return [(int(r[0]), r[1]) for r in rows]
+
+
 # outbox
 
 def add_outbox(
