@@ -259,7 +259,8 @@ class Engine:
     def _route(self, turn: _Turn) -> None:
         if turn.identity is not None:
             store.set_unreachable(turn.conn, transport=turn.msg.key.transport, external_id=turn.msg.key.user, at=None)
-        if turn.msg.unsupported is not None:
+        if turn.msg.unsupported is not None and (turn.screening is None or turn.screening.tier is Tier.NONE):
+            # A photo's caption or an edit is screened like any text, but never taken as an answer.
             turn.replies.append(Reply(text=self._fill(self.wording.text_only, turn)))
             return
         if turn.identity is not None and turn.identity.coach_id is not None:

@@ -293,7 +293,7 @@ class SlackTransport:
         return InboundMessage(
             key=ConversationKey(transport=self.name, user=str(user), chat=channel),
             message_id=f"{channel}:{event.get('ts')}",
-            text=None if unsupported else text,
+            text=text if text.strip() else None,  # an edit's or a file's words are still screened
             received_at=datetime.now(UTC),
             unsupported=unsupported,
         )

@@ -345,8 +345,10 @@ def inbound_from(update: Update) -> InboundMessage | None:
     edited = update.edited_message
     if edited is not None:
         stamp = int(edited.edit_date.timestamp()) if edited.edit_date else update.update_id
+        # The edited words still go to the safety screen; the engine doesn't take them as an answer.
         return InboundMessage(key=key, message_id=f"e:{chat.id}:{edited.message_id}:{stamp}", unsupported="edited",
-                              received_at=_utc(edited.edit_date or edited.date), display_name=name)
+                              text=edited.text or edited.caption, received_at=_utc(edited.edit_date or edited.date),
+                              display_name=name)
     message = update.message
     if message is None:
         return None
@@ -357,8 +359,8 @@ def inbound_from(update: Update) -> InboundMessage | None:
     kind = next((k for k in MEDIA_KINDS if getattr(message, k, None)), None)
     if kind is None:
         return None  # a service message (a pin, a new chat photo) needs no answer
-    return InboundMessage(key=key, message_id=message_id, unsupported=kind, received_at=_utc(message.date),
-                          display_name=name)
+    return InboundMessage(key=key, message_id=message_id, unsupported=kind, text=message.caption,
+                          received_at=_utc(message.date), display_name=name)
 
 
 def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:

@@ -207,3 +207,17 @@ async def test_commands_work_as_bare_words_too(harness: Harness) -> None:
     assert "paused our conversation" in await harness.texts("Pause")
     assert "work on in your coaching" in await harness.texts("resume")
     assert "Your coachees" in await harness.texts("coachees", user="c1")
+
+
+async def test_a_photo_caption_or_an_edit_is_still_screened_but_never_taken_as_an_answer(harness: Harness) -> None:
+    await onboard(harness)
+    await harness.transport.receive(harness.transport.message("u1", "Lead calmer meetings", unsupported="edited"))
+    await harness.app.outbox.deliver_due()
+    assert "only read text" in harness.transport.texts_to("u1")[-1]
+    with harness.app.db.connect() as conn:
+        assert store.answers_of(conn, harness.coachee_id) == []
+    await harness.transport.receive(harness.transport.message("u1", "[crisis] goodbye", unsupported="photo"))
+    await harness.app.outbox.deliver_due()
+    assert "116 123" in harness.transport.texts_to("u1")[-1]
+    with harness.app.db.connect() as conn:
+        assert store.get_coachee(conn, harness.coachee_id).status == "hold"
