@@ -229,7 +229,7 @@ def cmd_coachee(app: App, args: argparse.Namespace) -> int:
                 print(f"coachee {coachee.id} is not on hold; nothing to lift")
                 return 0
             lift_hold(conn, coachee=coachee, coach=store.get_coach(conn, coachee.coach_id), now=now,
-                      router=app.router, flows=app.flows)
+                      router=app.router, flows=app.flows, default_timezone=app.config.schedule.default_timezone)
             print(f"hold lifted for coachee {coachee.id}; they have been told")
             return 0
         rows = []

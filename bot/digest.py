@@ -45,10 +45,10 @@ def render_digest(conn: Connection, *, coachee_id: int, flows: FlowRegistry) -> 
 
 
 def _title(flows: FlowRegistry, flow: str, question: str) -> str:
+    """The short heading the coachee saw in their review ("Goal", "Scaling"), not the question's wording."""
     if flow in flows:
         try:
-            text = flows.spec(flow).state(question).question
+            return flows.spec(flow).state(question.split(".")[0]).heading
         except KeyError:
             return question
-        return text.split("?")[0].strip() + "?" if "?" in text else text
     return question

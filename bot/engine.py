@@ -601,7 +601,8 @@ class Engine:
     def _lift_hold(self, conn: Connection, coachee: Coachee, coach: Coach, now: datetime) -> str:
         if coachee.status not in ("hold", "paused"):
             return self.wording.coach_not_held.format(coachee=coachee.name)
-        lift_hold(conn, coachee=coachee, coach=coach, now=now, router=self.router, flows=self.flows)
+        lift_hold(conn, coachee=coachee, coach=coach, now=now, router=self.router, flows=self.flows,
+                  default_timezone=self.config.schedule.default_timezone)
         return self.wording.coach_resumed.format(coachee=coachee.name)
 
     # flows
@@ -674,10 +675,8 @@ class Engine:
         return self._context_for(turn.conn, turn.coachee, turn.coach, turn.now)
 
     def _context_for(self, conn: Connection, coachee: Coachee, coach: Coach, now: datetime) -> FlowContext:
-        zone = ZoneInfo(coachee.timezone or self.config.schedule.default_timezone)
-        return FlowContext(name=coachee.first_name, coach=coach.name, today=now.astimezone(zone).date(),
-                           can_share=bool(coachee.consent_share),
-                           facts=StoredFacts(conn, coachee_id=coachee.id, registry=self.flows.registry))
+        return flow_context(conn, coachee=coachee, coach=coach, now=now, flows=self.flows,
+                            default_timezone=self.config.schedule.default_timezone)
 
     def _fill(self, template: str, turn: _Turn) -> str:
         name = turn.coachee.first_name if turn.coachee else "there"
@@ -694,8 +693,19 @@ class Engine:
         turn.update(recent=tuple(recent[-RECENT_TURNS:]))
 
 
+def flow_context(
+    conn: Connection, *, coachee: Coachee, coach: Coach, now: datetime, flows: FlowRunner, default_timezone: str
+) -> FlowContext:
+    """What a flow may know about this coachee, with today's date in their own time zone."""
+    zone = ZoneInfo(coachee.timezone or default_timezone)
+    return FlowContext(name=coachee.first_name, coach=coach.name, today=now.astimezone(zone).date(),
+                       can_share=bool(coachee.consent_share),
+                       facts=StoredFacts(conn, coachee_id=coachee.id, registry=flows.registry))
+
+
 def lift_hold(
-    conn: Connection, *, coachee: Coachee, coach: Coach, now: datetime, router: SafetyRouter, flows: FlowRunner
+    conn: Connection, *, coachee: Coachee, coach: Coach, now: datetime, router: SafetyRouter, flows: FlowRunner,
+    default_timezone: str,
 ) -> None:
     """The coach's decision: coaching resumes, the conversation's tier resets, and the coachee is told."""
     store.set_coachee_status(conn, coachee.id, "active")
@@ -708,7 +718,8 @@ def lift_hold(
     replies = [Reply(text=router.templates.resumed.format(name=coachee.first_name, coach=coach.name))]
     data = conversation.data
     if data.paused is not None:
-        ctx = FlowContext(name=coachee.first_name, coach=coach.name, today=now.date())
+        ctx = flow_context(conn, coachee=coachee, coach=coach, now=now, flows=flows,
+                           default_timezone=default_timezone)
         replies.append(flows.question(data.paused, ctx))
         data = data.model_copy(update={"position": data.paused, "paused": None})
     data = data.model_copy(update={"pending_check": False})

@@ -67,3 +67,16 @@ async def test_coach_commands_are_for_coaches_only(harness: Harness) -> None:
         assert "Sam Jones" not in reply and "invite code" not in reply and "Booked" not in reply
     with harness.app.db.connect() as conn:
         assert store.list_sessions(conn, coachee_id=harness.coachee_id) == []
+
+
+async def test_after_a_hold_is_lifted_the_review_comes_back_with_the_coachees_answers(harness: Harness) -> None:
+    await onboard(harness)
+    await answer_up_to_review(harness)
+    await harness.say("[crisis] I can't go on")
+    await coach(harness, "/resume Sam")
+    back = harness.transport.texts_to("u1")[-1]
+    assert "exactly what Alex Coach will see" in back and "Lead calmer ward meetings" in back
+    await harness.press("Send to Alex Coach")
+    digest = await coach(harness, "/digest Sam")
+    assert "Lead calmer ward meetings" in digest
+    assert "{" not in digest and "**Goal**" in digest  # headings, not raw question templates
