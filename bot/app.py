@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,49 +43,38 @@ class App:
         self.transports[transport.name] = transport
 
     async def serve(self, *, console: Transport | None = None, ready: Callable[[str], None] | None = None) -> None:
-        """`coachbot run`: every platform transport until SIGTERM or Ctrl-C; a console alone until EOF."""
+        """`coachbot run`: the platform transports until SIGTERM or Ctrl-C; a console on its own until EOF."""
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        platforms = [t for t in self.transports.values() if t is not console]
+        signals = (signal.SIGINT, signal.SIGTERM) if platforms else ()  # a console alone: Ctrl-C ends it as usual
+        for sig in signals:
             loop.add_signal_handler(sig, stop.set)
         sender = asyncio.create_task(self.outbox.run(stop))
         sweeper = asyncio.create_task(self.sweep(stop))
-        platforms = [t for t in self.transports.values() if t is not console]
+        chatting: asyncio.Task[None] | None = None
         try:
             for transport in platforms:
                 await transport.start(self.engine.handle)
             if ready is not None:
                 ready(", ".join(t.name for t in self.transports.values()))
-            if console is not None:
-                await console.start(self.engine.handle)  # returns at end of input
-                if not platforms:
-                    stop.set()
+            if console is not None and not platforms:
+                await console.start(self.engine.handle)  # returns at the end of input
+                stop.set()
+            elif console is not None:
+                chatting = asyncio.create_task(console.start(self.engine.handle))
             await stop.wait()
             await self.outbox.deliver_due()
         finally:
             stop.set()
+            if chatting is not None:
+                chatting.cancel()
             await sender
             await sweeper
             for transport in self.transports.values():
                 await transport.stop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in signals:
                 loop.remove_signal_handler(sig)
-
-    async def run(self, *, receivers: Sequence[Transport] | None = None) -> None:
-        """Run until every receiving transport finishes (the console at EOF) or the task is cancelled."""
-        stop = asyncio.Event()
-        sender = asyncio.create_task(self.outbox.run(stop))
-        sweeper = asyncio.create_task(self.sweep(stop))
-        try:
-            await asyncio.gather(*(t.start(self.engine.handle) for t in (receivers or self.transports.values())))
-            await self.outbox.deliver_due()
-        finally:
-            stop.set()
-            await sender
-            await sweeper
-            for transport in self.transports.values():
-                await transport.stop()
-
 
     async def sweep(self, stop: asyncio.Event, *, every: float = 30.0) -> None:
         """Nudges, expiries and snoozes come due while nobody is writing; look for them regularly."""

@@ -152,7 +152,7 @@ def _chat(app: App, *, name: str | None) -> int:
     user = _console_user(display)
     ensure_demo_coachee(app, user=user, name=display, now=_now())
     console = console_for(app, user=user, name=display)
-    asyncio.run(app.run(receivers=[console]))
+    asyncio.run(app.serve(console=console))
     return 0
 
 
