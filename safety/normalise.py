@@ -15,6 +15,8 @@ import unicodedata
 from functools import lru_cache
 from itertools import product
 
+from safety.prefilter import required_literals
+
 __all__ = ["fold_characters", "normalise"]
 
 # --- 1. Unicode folding -------------------------------------------------------------------------
@@ -466,6 +468,11 @@ def _join_letter_runs(tokens: list[str]) -> list[str]:
             j += 1
         if j - i >= 3:
             letters = "".join(tokens[i:j])
+            phrase = _segment(letters) if j - i >= 6 else None
+            if phrase is not None and len(phrase) > 1 and _has_risk_stem(letters):
+                out.extend(phrase)  # "i w a n t t o d i e" -> "i want to die"
+                i = j
+                continue
             if _has_risk_stem(letters):
                 if letters[0] in "ia" and any(letters[1:].startswith(s) for s in _RISK_STEMS):
                     out.extend((letters[0], letters[1:]))
@@ -478,8 +485,54 @@ def _join_letter_runs(tokens: list[str]) -> list[str]:
     return out
 
 
+# Words a whole spaced-out phrase is split back into ("k i l l m y s e l f" -> "kill myself"). Only runs
+# that also contain a risk stem are split, and only when every piece is one of these words.
+_PHRASE_WORDS = frozenset(
+    ["i", "im", "a", "am", "me", "my", "myself", "self", "want", "wanna", "to", "die", "dead", "kill", "killing", "end", "ending", "it", "all", "my", "life", "live", "living", "alive", "be", "here", "anymore", "any", "more", "going", "gonna", "take", "pills", "tablets", "overdose", "od", "jump", "hang", "hurt", "harm", "cut", "cutting", "wish", "was", "were", "not", "dont", "do", "no", "point", "give", "up", "on", "can", "cant", "go", "want", "wanted", "just", "need", "someone", "him", "her", "them", "you", "yourself", "everyone", "tonight", "today", "now", "soon", "goodbye", "bye", "suicide", "suicidal", "unalive", "kms", "kys", "ctb", "plan", "have", "got", "the", "of", "and"]
+)
+_LONGEST_PHRASE_WORD = max(map(len, _PHRASE_WORDS))
+
+
+@lru_cache(maxsize=512)
+def _segment(letters: str) -> tuple[str, ...] | None:
+    """Split joined letters into the fewest known words, or None if they don't split cleanly."""
+    best: list[tuple[str, ...] | None] = [None] * (len(letters) + 1)
+    best[0] = ()
+    for end in range(1, len(letters) + 1):
+        for start in range(max(0, end - _LONGEST_PHRASE_WORD), end):
+            head = best[start]
+            word = letters[start:end]
+            if head is not None and word in _PHRASE_WORDS:
+                candidate = (*head, word)
+                current = best[end]
+                if current is None or len(candidate) < len(current):
+                    best[end] = candidate
+    return best[len(letters)]
+
+
 _LETTER_RUN = re.compile(r"(?:^|\s)[a-z]\s+[a-z]\s+[a-z](?:\s|$)")
 _ACROSS_TRIGGERS = frozenset().union(*(triggers for triggers, _, _ in _ACROSS))
+
+
+def _shared_part(pattern: re.Pattern[str]) -> str:
+    """A string every match of `pattern` contains ("" if none is known): a cheap test before `sub`.
+
+    The longest piece common to all of the pattern's required literals: `sub` costs a scan of the
+    message, and a trigger word alone (often "got", "had", "kill") rarely means the fix applies.
+    """
+    literals = required_literals(pattern)
+    if not literals:
+        return ""
+    shortest = min(literals, key=len)
+    for size in range(len(shortest), 0, -1):
+        for start in range(len(shortest) - size + 1):
+            piece = shortest[start : start + size]
+            if all(piece in literal for literal in literals):
+                return piece
+    return ""
+
+
+_ACROSS_GATED = tuple((triggers, pattern, replacement, _shared_part(pattern)) for triggers, pattern, replacement in _ACROSS)
 
 
 def normalise(text: str) -> str:
@@ -488,7 +541,7 @@ def normalise(text: str) -> str:
     raw = folded.split()
     if not raw:
         return ""
-    if _LETTER_RUN.search(folded):
+    if list(map(len, raw)).count(1) >= 3 and _LETTER_RUN.search(folded):  # a run needs three 1-letter tokens
         raw = _join_letter_runs(raw)
     words: list[str] = []
     for token in raw:
@@ -496,7 +549,7 @@ def normalise(text: str) -> str:
     out = " ".join(words)
     present = _ACROSS_TRIGGERS.intersection(words)
     if present:
-        for triggers, pattern, replacement in _ACROSS:
-            if not triggers.isdisjoint(present):
+        for triggers, pattern, replacement, needed in _ACROSS_GATED:
+            if not triggers.isdisjoint(present) and needed in out:
                 out = pattern.sub(replacement, out)
     return out

@@ -8,7 +8,8 @@ context rule that changed the outcome.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,7 +25,7 @@ from safety.types import Screening, Tier, Turn
 
 __all__ = ["RULESET_VERSION", "Assessment", "RuleScreener", "default_screener"]
 
-RULESET_VERSION = "2026.11.1"
+RULESET_VERSION = "2026.11.2"
 """Bump when any rule, guard or normalisation step changes, so stored screenings stay explainable."""
 
 _WINDOW = 2000
@@ -64,6 +65,8 @@ class _Hit:
 
 
 _RANK = {tier: tier.rank for tier in Tier}
+_SCREENINGS_KEPT = 4096
+"""Distinct outcomes (tier and rule ids) whose `Screening` is reused; there are far fewer in practice."""
 
 
 class RuleScreener:
@@ -76,11 +79,24 @@ class RuleScreener:
         self._rules = tuple(rules)
         self._fallback = tuple(fallback)
         self._guard_names = tuple(guards.PATTERNS)
-        n_rules = len(self._rules)
+        # One index over phrase rules, then fallback rules, then guards: keys in that order, so the
+        # candidate branch ids (ascending) come grouped by rule and the three kinds never interleave.
+        phrase = (*self._rules, *self._fallback)
         self._index = BranchIndex(
-            [(i, r.pattern) for i, r in enumerate(self._rules)]
-            + [(n_rules + j, guards.PATTERNS[name]) for j, name in enumerate(self._guard_names)]
+            [(i, r.source) for i, r in enumerate(phrase)]
+            + [(len(phrase) + j, guards.PATTERNS[name]) for j, name in enumerate(self._guard_names)]
         )
+        owners = self._index.owners
+        self._owners = owners
+        self._first_fallback = bisect_left(owners, len(self._rules))
+        self._first_guard = bisect_left(owners, len(phrase))
+        self._phrase = tuple(
+            (r, _RANK[r.tier], r.id.split(".", 1)[0] in IDEATION_CATEGORIES, r.subject) for r in phrase
+        )
+        self._guard_of_branch = {
+            i: self._guard_names[owners[i] - len(phrase)] for i in range(self._first_guard, len(owners))
+        }
+        self._screenings: dict[tuple[Tier, frozenset[str]], Screening] = {}
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -89,38 +105,62 @@ class RuleScreener:
 
     def screen(self, text: str, *, context: Sequence[Turn] = ()) -> Screening:
         """Screen `text`; earlier coachee turns in `context` (oldest first) make short follow-ups readable."""
-        result = self._assess_raw(text)
-        tier, fired = result.tier, set(result.fired)
+        result, first = self._assess_raw(text)
+        tier, fired = result.tier, result.fired
         if context:
-            current = normalise(text) if len(text) <= _WINDOW else ""
-            for rule_id in follow_up_rules(current, self._facts(context)):
-                fired.add(rule_id)
+            current = first if len(text) <= _WINDOW else ""
+            follow_ups = follow_up_rules(current, self._facts(context))
+            if follow_ups:
+                fired = fired.union(follow_ups)
                 tier = max(tier, Tier.EMERGENCY)
-        return Screening(tier=tier, rules=tuple(sorted(fired)), ruleset_version=RULESET_VERSION)
+        return self._screening(tier, fired)
 
-    def _assess_raw(self, text: str) -> Assessment:
+    def _screening(self, tier: Tier, fired: frozenset[str]) -> Screening:
+        """The `Screening` for an outcome: frozen, so one object per distinct outcome is shared."""
+        key = (tier, fired)
+        screening = self._screenings.get(key)
+        if screening is None:
+            screening = Screening(tier=tier, rules=tuple(sorted(fired)), ruleset_version=RULESET_VERSION)
+            if len(self._screenings) >= _SCREENINGS_KEPT:
+                self._screenings.clear()
+            self._screenings[key] = screening
+        return screening
+
+    def _assess_raw(self, text: str) -> tuple[Assessment, str]:
+        """The assessment of raw `text`, and its first window normalised (the whole text when short)."""
         if len(text) <= _WINDOW:
-            return self.assess(normalise(text))
+            first = normalise(text)
+            return self.assess(first), first
         tier, fired, own_risk = Tier.NONE, set[str](), False
+        first = ""
         for begin in range(0, len(text), _WINDOW - _OVERLAP):
-            part = self.assess(normalise(text[begin : begin + _WINDOW]))
+            window = normalise(text[begin : begin + _WINDOW])
+            if not begin:
+                first = window
+            part = self.assess(window)
             tier, own_risk = max(tier, part.tier), own_risk or part.own_risk
             fired |= part.fired
-        return Assessment(tier, frozenset(fired), own_risk)
+        return Assessment(tier, frozenset(fired), own_risk), first
 
     def assess(self, text: str) -> Assessment:
         """Apply every rule and guard to already-normalised `text`."""
         if not text:
             return _NOTHING
-        n_rules = len(self._rules)
-        candidates = self._index.candidates(text)
+        ids = self._index.branch_ids(text)
+        fallback = bisect_left(ids, self._first_fallback)
+        first_guard = bisect_left(ids, self._first_guard, fallback)
+        if not first_guard:
+            return _NOTHING  # no phrase rule can match (guards alone decide nothing)
         sentences = Sentences(text)
-        hits = self._match(text, [(self._rules[i], b) for i, b in candidates.items() if i < n_rules], sentences)
+        hits = self._match(text, ids, 0, fallback, sentences)
         if not hits:
-            hits = self._match(text, [(r, (r.pattern,)) for r in self._fallback], sentences)
+            hits = self._match(text, ids, fallback, first_guard, sentences)
             if not hits:
                 return _NOTHING
-        possible = {self._guard_names[i - n_rules]: b for i, b in candidates.items() if i >= n_rules}
+        possible: dict[str, list[re.Pattern[str]]] = {}
+        guard_of, branch = self._guard_of_branch, self._index.branch
+        for i in ids[first_guard:]:
+            possible.setdefault(guard_of[i], []).append(branch(i))
         message = guards.MessageGuards(text, possible, sentences)
         fired: set[str] = set()
         best = _NONE
@@ -156,28 +196,30 @@ class RuleScreener:
                 best = rank
         return Assessment(_TIERS[best], frozenset(fired), own_risk=own_risk)
 
-    @staticmethod
-    def _match(text: str, rules: Iterable[tuple[Rule, Sequence[re.Pattern[str]]]], sentences: Sentences) -> list[_Hit]:
-        """The leftmost match of each rule (over its candidate branches) that is about the right person."""
+    def _match(self, text: str, ids: list[int], low: int, high: int, sentences: Sentences) -> list[_Hit]:
+        """The leftmost match of each rule (over its candidate branches `ids[low:high]`) about the right person."""
         hits: list[_Hit] = []
-        for rule, branches in rules:
-            best: tuple[int, int] | None = None
-            subject = rule.subject
-            for branch in branches:
-                match = branch.search(text)
+        owners, branch = self._owners, self._index.branch
+        i = low
+        while i < high:
+            key = owners[ids[i]]
+            rule, rank, own, subject = self._phrase[key]
+            best_start = best_end = -1
+            while i < high and owners[ids[i]] == key:
+                pattern = branch(ids[i])
+                i += 1
+                match = pattern.search(text)
                 while match is not None:
                     start = match.start()
-                    if best is not None and start >= best[0]:
+                    if best_start >= 0 and start >= best_start:
                         break
                     if subject is not Subject.ANY and not _subject_fits(subject, text, start, sentences):
-                        match = branch.search(text, start + 1)
+                        match = pattern.search(text, start + 1)
                         continue
-                    best = (start, match.end())
+                    best_start, best_end = start, match.end()
                     break
-            if best is not None:
-                hits.append(
-                    _Hit(rule, best[0], best[1], _RANK[rule.tier], rule.id.split(".", 1)[0] in IDEATION_CATEGORIES)
-                )
+            if best_start >= 0:
+                hits.append(_Hit(rule, best_start, best_end, rank, own))
         return hits
 
     def _facts(self, context: Sequence[Turn]) -> ContextFacts:
@@ -186,9 +228,9 @@ class RuleScreener:
         for turn in list(context)[-_CONTEXT_TURNS:]:
             if turn.speaker != "coachee":
                 continue
-            result = self._assess_raw(turn.text)
+            result, first = self._assess_raw(turn.text)
             ideation = ideation or result.own_risk
-            if result.tier >= Tier.CHECK and MEANS_MENTION.search(normalise(turn.text[:_WINDOW])):
+            if result.tier >= Tier.CHECK and MEANS_MENTION.search(first):
                 means = True
         return ContextFacts(means=means, ideation=ideation)
 

@@ -1,10 +1,11 @@
-"""What a phrase rule is: a stable id, a tier, a compiled pattern and how guards may treat it."""
+"""What a phrase rule is: a stable id, a tier, a pattern and how guards may treat it."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 from safety.types import Tier
 
@@ -28,7 +29,8 @@ class Rule:
 
     id: str
     tier: Tier
-    pattern: re.Pattern[str]
+    source: str
+    """The regex, written against `normalise` output. The screener runs it split into its alternatives."""
     subject: Subject = Subject.ANY
     negatable: bool = True
     """A negation just before the match ("I would never...") cancels it, or makes it `check` if hedged."""
@@ -49,6 +51,16 @@ class Rule:
         if "." not in self.id:
             raise ValueError(f"{self.id}: rule ids are category.name")
 
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The whole pattern, compiled on first use: the screener itself only compiles the alternatives it runs."""
+        return _compile(self.source)
+
+
+@cache
+def _compile(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
 
 def rule(
     rule_id: str,
@@ -63,11 +75,11 @@ def rule(
     idiomatic: bool = False,
     veiled: bool = False,
 ) -> Rule:
-    """Build a rule, compiling its pattern once at import time."""
+    """Build a rule. Nothing is compiled here: importing the rules must stay cheap for every command."""
     return Rule(
         id=rule_id,
         tier=tier,
-        pattern=re.compile(pattern),
+        source=pattern,
         subject=subject,
         negatable=negatable,
         soft=soft,

@@ -35,6 +35,10 @@ from safety.normalise import normalise
         ("k-i-l-l me", "kill me"),
         ("I m a nurse", "i am a nurse"),
         ("a b c d", "a b c d"),
+        # a whole phrase typed apart is split back into its words
+        ("k i l l m y s e l f", "kill myself"),
+        ("i w a n t t o d i e", "i want to die"),
+        ("t e a m m e e t i n g", "t e a m m e e t i n g"),
         # misspellings
         ("suicidle", "suicidal"),
         ("sucide", "suicide"),
@@ -60,6 +64,12 @@ from safety.normalise import normalise
         ("want 2 die", "want to die"),
         ("kill my self", "kill myself"),
         ("my self esteem", "my self esteem"),
+        ("sui side", "suicide"),
+        ("sewer slidal", "suicidal"),
+        ("i ve had enough", "i have had enough"),
+        ("he's gone and she's taken them", "he has gone and she has taken them"),
+        ("it's got worse", "it has got worse"),
+        ("this is got", "this is got"),
         ("co-codamol", "co codamol"),
         ("tmrw 2nite", "tomorrow tonight"),
         # digits that are not leetspeak stay

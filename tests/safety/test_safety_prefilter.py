@@ -1,21 +1,25 @@
 """The literal prefilter must never hide a match: a skipped rule would be a silent miss.
 
 We generate strings from every rule branch's own regex and check that whenever the branch
-matches, the prefilter lists it as a candidate.
+matches, the prefilter lists it as a candidate; and that the lookahead the screener compiles in
+front of a branch (`fast_start`) never changes where it matches.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import re
+from pathlib import Path
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 import pytest
 
 from safety import guards
-from safety.prefilter import BranchIndex, required_literals, split_branches
-from safety.rules import ALL_RULES
+from safety.normalise import normalise
+from safety.prefilter import BranchIndex, fast_start, required_literals, split_branches
+from safety.rules import ALL_RULES, FALLBACK_RULES
 
 SAMPLES = 150
 
@@ -53,10 +57,13 @@ def _samples(pattern: re.Pattern[str], seed: int) -> list[str]:
     return texts
 
 
-PATTERNS = [(i, r.pattern) for i, r in enumerate(ALL_RULES)] + [
-    (len(ALL_RULES) + j, p) for j, p in enumerate(guards.PATTERNS.values())
+PHRASE_RULES = (*ALL_RULES, *FALLBACK_RULES)
+PATTERNS = [(i, r.pattern) for i, r in enumerate(PHRASE_RULES)] + [
+    (len(PHRASE_RULES) + j, p) for j, p in enumerate(guards.PATTERNS.values())
 ]
 INDEX = BranchIndex(PATTERNS)
+LABELLED = Path(__file__).resolve().parent / "labelled.jsonl"
+MESSAGES = [normalise(str(json.loads(line)["text"])) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.mark.parametrize(("key", "pattern"), PATTERNS, ids=[f"p{k}" for k, _ in PATTERNS])
@@ -66,8 +73,33 @@ def test_prefilter_never_hides_a_match(key: int, pattern: re.Pattern[str]) -> No
         for text in _samples(branch, seed):
             if branch.search(text):
                 matched += 1
-                assert branch in INDEX.candidates(text).get(key, []), text
+                assert branch.pattern in INDEX.candidates(text).get(key, []), text
     assert matched > 0, "the generator should produce matching strings"
+
+
+@pytest.mark.parametrize(("key", "pattern"), PATTERNS, ids=[f"p{k}" for k, _ in PATTERNS])
+def test_literals_inside_long_tokens_are_found(key: int, pattern: re.Pattern[str]) -> None:
+    """Long tokens take another lookup path (every key tried, not every substring): same answer."""
+    for seed, branch in enumerate(split_branches(pattern)):
+        for text in _samples(branch, seed)[:20]:
+            glued = "q" * 300 + text
+            if branch.search(glued):
+                assert branch.pattern in INDEX.candidates(glued).get(key, []), glued
+
+
+@pytest.mark.parametrize(("key", "pattern"), PATTERNS, ids=[f"p{k}" for k, _ in PATTERNS])
+def test_fast_start_keeps_every_match(key: int, pattern: re.Pattern[str]) -> None:
+    for seed, branch in enumerate(split_branches(pattern)):
+        fast = re.compile(fast_start(branch.pattern))
+        for text in [*_samples(branch, seed), *MESSAGES]:
+            assert [m.span() for m in fast.finditer(text)] == [m.span() for m in branch.finditer(text)], text
+
+
+def test_fast_start_only_adds_a_lookahead() -> None:
+    assert fast_start(r"\b(?:want|wish) to die") == r"(?=[w])\b(?:want|wish) to die"
+    assert fast_start(r"(?:want|wish) to die") == r"(?:want|wish) to die"  # the engine skips ahead itself
+    assert fast_start(r"\b\w+ myself") == r"\b\w+ myself"  # first characters unknown
+    assert fast_start(r"^(?:yes|no)\b") == r"^(?:yes|no)\b"  # anchored: tried at one position anyway
 
 
 def test_every_branch_is_prefiltered() -> None:
