@@ -15,6 +15,7 @@ from sqlalchemy import Engine as Database
 from bot.config import Config
 from bot.engine import Engine, Screener, utc_now
 from bot.outbox import OutboxSender
+from bot.scheduler import Scheduler
 from bot.storage import store
 from bot.storage.db import open_engine, upgrade
 from bot.transports.base import Transport
@@ -37,6 +38,7 @@ class App:
     router: SafetyRouter
     engine: Engine
     outbox: OutboxSender
+    scheduler: Scheduler
     transports: dict[str, Transport] = field(default_factory=dict)
 
     def add_transport(self, transport: Transport) -> None:
@@ -50,8 +52,10 @@ class App:
         signals = (signal.SIGINT, signal.SIGTERM) if platforms else ()  # a console alone: Ctrl-C ends it as usual
         for sig in signals:
             loop.add_signal_handler(sig, stop.set)
+        self.scheduler.plan_all()
         sender = asyncio.create_task(self.outbox.run(stop))
         sweeper = asyncio.create_task(self.sweep(stop))
+        calendar = asyncio.create_task(self.scheduler.run(stop))
         chatting: asyncio.Task[None] | None = None
         try:
             for transport in platforms:
@@ -71,6 +75,7 @@ class App:
                 chatting.cancel()
             await sender
             await sweeper
+            await calendar
             for transport in self.transports.values():
                 await transport.stop()
             for sig in signals:
@@ -110,8 +115,10 @@ def build_app(
     outbox = OutboxSender(db=db, transports=transports, clock=clock)
     engine = Engine(db=db, flows=flows, screener=screener or default_screener(), router=router, config=config,
                     clock=clock, on_outbox=outbox.notify)
+    scheduler = Scheduler(db=db, engine=engine, config=config, clock=clock)
+    engine.on_calendar_change = lambda conn, coachee_id, now: scheduler.plan_coachee(conn, coachee_id, now=now)
     return App(config=config, db=db, flows=flows, router=router, engine=engine, outbox=outbox,
-               transports=transports)
+               scheduler=scheduler, transports=transports)
 
 
 def ensure_demo_coachee(app: App, *, user: str, name: str, now: datetime) -> None:

@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 
 from bot.app import App, build_app, console_for, ensure_demo_coachee
 from bot.config import Config, ConfigError, load_config
-from bot.digest import render_digest
+from bot.digest import build_digest, queue_digest
 from bot.engine import INVITE_VALID_FOR, PromptRefused, lift_hold, utc_now
+from bot.storage import jobs as job_store
 from bot.storage import store
 from bot.transports.base import TransportSetupError
 from flows.registry import FlowError
@@ -71,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
     session_list = session.add_parser("list")
     session_list.add_argument("--coachee", type=int, required=True)
     session_list.add_argument("--json", action="store_true")
+    session.add_parser("cancel").add_argument("id", type=int)
+    session_move = session.add_parser("move")
+    session_move.add_argument("id", type=int)
+    session_move.add_argument("--at", required=True, help="ISO 8601 time, e.g. 2026-12-08T10:00")
+
+    schedule = sub.add_parser("schedule", help="what is coming for a coachee, in their local time")
+    schedule.add_argument("--coachee", type=int, required=True)
+    schedule.add_argument("--json", action="store_true")
 
     prompt = sub.add_parser("prompt", help="start a flow now")
     prompt.add_argument("--coachee", type=int, required=True)
@@ -79,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     digest = sub.add_parser("digest", help="the coach's digest for a coachee (Markdown)")
     digest.add_argument("--coachee", type=int, required=True)
     digest.add_argument("--send", action="store_true", help="deliver it to the coach")
+
+    outbox = sub.add_parser("outbox", help="undelivered and dead-lettered messages (never their text)")
+    outbox.add_argument("--dead", action="store_true", help="only dead-lettered messages")
+    outbox.add_argument("--json", action="store_true")
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="action", required=True, parser_class=_Parser)
     db.add_parser("upgrade", help="apply migrations")
@@ -257,19 +270,38 @@ def cmd_invite(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+def _session_time(text: str, zone_name: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--at: {text!r} is not an ISO 8601 time like 2026-12-01T10:00") from None
+    return (at if at.tzinfo else at.replace(tzinfo=ZoneInfo(zone_name))).astimezone(UTC)
+
+
 def cmd_session(app: App, args: argparse.Namespace) -> int:
+    now = _now()
     with app.db.begin() as conn:
         if args.action == "add":
             coachee = store.get_coachee(conn, args.coachee)
             zone_name = coachee.timezone or app.config.schedule.default_timezone
-            try:
-                at = datetime.fromisoformat(args.at)
-            except ValueError:
-                raise UsageError(f"--at: {args.at!r} is not an ISO 8601 time like 2026-12-01T10:00") from None
-            if at.tzinfo is None:
-                at = at.replace(tzinfo=ZoneInfo(zone_name))
-            session = store.add_session(conn, coachee_id=coachee.id, at=at.astimezone(UTC), timezone=zone_name,
-                                        number=args.number)
+            session = store.add_session(conn, coachee_id=coachee.id, at=_session_time(args.at, zone_name),
+                                        timezone=zone_name, number=args.number)
+            app.scheduler.plan_coachee(conn, coachee.id, now=now)
+            print(session.id)
+            return 0
+        if args.action in ("cancel", "move"):
+            session = store.get_session(conn, args.id)
+            if session.status in ("done", "cancelled"):
+                raise UsageError(f"session {session.id} is {session.status}, so it can't be changed")
+            if args.action == "cancel":
+                session = store.update_session(conn, session.id, status="cancelled")
+            else:
+                session = store.update_session(conn, session.id, status="moved",
+                                               at=_session_time(args.at, session.timezone))
+            app.scheduler.plan_coachee(conn, session.coachee_id, now=now)
+            local = session.at.astimezone(ZoneInfo(session.timezone))
+            print(f"session {session.number} is {session.status}" + (f": {local:%A %d %B %Y %H:%M} {session.timezone}"
+                                                                     if args.action == "move" else ""))
             print(session.id)
             return 0
         sessions = store.list_sessions(conn, coachee_id=args.coachee)
@@ -283,6 +315,31 @@ def cmd_session(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+_JOB_WORDS = {"pre_session": "questions before the session", "reminder": "a reminder, if still unanswered",
+              "digest": "the coach's digest", "post_session": "the actions agreed, after the session",
+              "checkin": "a check-in", "caseload": "the coach's caseload overview"}
+
+
+def cmd_schedule(app: App, args: argparse.Namespace) -> int:
+    with app.db.connect() as conn:
+        coachee = store.get_coachee(conn, args.coachee)
+        zone = ZoneInfo(coachee.timezone or app.config.schedule.default_timezone)
+        pending = job_store.pending_for(conn, coachee_id=coachee.id)
+        sessions = {s.id: s.number for s in store.list_sessions(conn, coachee_id=coachee.id)}
+    rows = [{"kind": j.kind, "at": j.due_at.astimezone(zone).isoformat(), "timezone": zone.key,
+             "session": sessions.get(j.session_id) if j.session_id else None} for j in pending]
+    if args.json:
+        _print_json(rows)
+        return 0
+    if not rows:
+        print(f"nothing scheduled for {coachee.name}")
+    for job, row in zip(pending, rows, strict=True):
+        when = job.due_at.astimezone(zone)
+        session = f" (session {row['session']})" if row["session"] else ""
+        print(f"{when:%a %d %b %Y %H:%M} {zone.key}  {_JOB_WORDS[job.kind]}{session}")
+    return 0
+
+
 def cmd_prompt(app: App, args: argparse.Namespace) -> int:
     try:
         asyncio.run(app.engine.prompt(args.coachee, args.flow))
@@ -293,18 +350,38 @@ def cmd_prompt(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_digest(app: App, args: argparse.Namespace) -> int:
-    from bot.types import Reply
-
+    now = _now()
     with app.db.begin() as conn:
-        text = render_digest(conn, coachee_id=args.coachee, flows=app.flows.registry)
-        if args.send:
-            coachee = store.get_coachee(conn, args.coachee)
-            identities = store.identities_of(conn, coach_id=coachee.coach_id)
-            if not identities:
-                raise UsageError(f"coach {coachee.coach_id} has no chat to send the digest to")
-            store.add_outbox(conn, to=store.address_of(identities[0]), replies=[Reply(text=text)], kind="digest",
-                             at=_now(), coachee_id=None)
-    sys.stdout.write(text)
+        # The chart is only drawn when it is sent: the printed digest carries its text sparkline instead.
+        digest = build_digest(conn, coachee_id=args.coachee, flows=app.flows.registry, now=now, chart=args.send,
+                              default_timezone=app.config.schedule.default_timezone)
+        if args.send and queue_digest(conn, digest, now=now) is None:
+            raise UsageError(f"coach {digest.coach_id} has no chat to send the digest to")
+    sys.stdout.write(digest.text)
+    return 0
+
+
+OUTBOX_SHOWN = 1000
+
+
+def cmd_outbox(app: App, args: argparse.Namespace) -> int:
+    """What hasn't gone out, oldest first, for the operator: never the text, which is the coachee's own."""
+    with app.db.connect() as conn:
+        rows = store.outbox_rows(conn, statuses=["dead"] if args.dead else ["pending", "dead"], limit=OUTBOX_SHOWN)
+    listed = [{"id": r.id, "kind": r.kind, "transport": r.transport, "chat": r.chat_id, "status": r.status,
+               "attempts": r.attempts, "next_attempt": None if r.status == "dead" else r.next_attempt_at.isoformat(),
+               "last_error": r.last_error, "created": r.created_at.isoformat()} for r in rows]
+    if args.json:
+        _print_json(listed)
+    elif not listed:
+        print("no dead letters" if args.dead else "nothing waiting: every message has been delivered")
+    else:
+        for row in listed:
+            print(f"{row['id']}\t{row['kind']}\t{row['transport']}\t{row['chat']}\t{row['status']}\t"
+                  f"{row['attempts']} attempts\tnext {row['next_attempt'] or '-'}\tcreated {row['created']}\t"
+                  f"{row['last_error'] or '-'}")
+    if len(rows) == OUTBOX_SHOWN:
+        print(f"coachbot: only the oldest {OUTBOX_SHOWN} are shown", file=sys.stderr)
     return 0
 
 
@@ -315,7 +392,8 @@ def cmd_db(app: App, _args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[App, argparse.Namespace], int]] = {
     "run": cmd_run, "chat": cmd_chat, "coach": cmd_coach, "coachee": cmd_coachee, "invite": cmd_invite,
-    "session": cmd_session, "prompt": cmd_prompt, "digest": cmd_digest, "db": cmd_db,
+    "session": cmd_session, "schedule": cmd_schedule, "prompt": cmd_prompt, "digest": cmd_digest, "db": cmd_db,
+    "outbox": cmd_outbox,
 }
 
 

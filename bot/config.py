@@ -79,6 +79,8 @@ class ScheduleConfig(_Section):
     nudge_after: timedelta = timedelta(hours=24)
     expire_after: timedelta = timedelta(days=3)
     snooze_for: timedelta = timedelta(hours=3)
+    checkin_weekends: bool = False
+    caseload_time: time = time(8, 0)  # Monday, in default_timezone: each coach's caseload overview
 
     @field_validator(
         "checkin_every", "pre_session_lead", "digest_lead", "post_session_delay", "nudge_after", "expire_after",
@@ -92,7 +94,7 @@ class ScheduleConfig(_Section):
             raise ValueError("expected an ISO 8601 duration like 'P3D' or a number of seconds")
         return parse_duration(value)
 
-    @field_validator("checkin_time", mode="before")
+    @field_validator("checkin_time", "caseload_time", mode="before")
     @classmethod
     def _clock(cls, value: object) -> time:
         if isinstance(value, time):

@@ -1,54 +1,385 @@
-"""The coach's digest: only what the coachee agreed to share, and a plain word where they kept something back."""
+"""The coach's digest before a session: only what the coachee agreed to share, and a plain word where they kept
+something back.
+
+An answer counts as shared once its run was sent (or, for flows shared by consent, as soon as it was given). An
+answer left out of a run that was sent was kept private: the digest says so, by count, and never shows it. Runs
+never sent (a review still open, a journal entry kept "just for you") are not mentioned at all.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection
 
+from bot.chart import Reading, chart_png
 from bot.storage import store
-from flows.registry import FlowRegistry
+from bot.storage.records import ActionRow, Coachee, Session, StoredAnswer
+from bot.types import Attachment, Reply
+from flows.registry import FlowError, FlowRegistry
+from safety.routing import Action
 
 SPARK = "▁▂▃▄▅▆▇█"
+UPCOMING = ("planned", "moved")
+CHART_NAME = "scaling.png"
+_BEFORE = frozenset({"pre_session", "follow_up"})
+_STATUS_WORDS = {"done": "done", "partly": "partly", "not_yet": "not yet", "open": "open"}
+# What the service did, in the coach's words. Never the coachee's words: the safety record holds none.
+_ROUTING = {
+    Action.ASK_CHECK.value: "asked the direct safety question",
+    Action.CHECK_CLEARED.value: "safety question cleared; coaching carried on",
+    Action.STRESS.value: "pointed to stress support; coaching paused until they resume",
+    Action.STRESS_AGAIN.value: "pointed to stress support again",
+    Action.CRISIS.value: "shown crisis services; coaching put on hold and you were alerted",
+    Action.EMERGENCY.value: "told to call 999 or go to A&E and shown crisis services; coaching put on hold and "
+                            "you were alerted",
+    Action.ON_HOLD.value: "wrote while on hold; shown crisis services again",
+    Action.ON_HOLD.value + "_lifted": "you lifted the hold",
+}
 
 
-def sparkline(values: list[int]) -> str:
+class Digest(BaseModel):
+    """One coachee's digest for their coach: Markdown text, and the scaling chart when there are readings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    coach_id: int
+    coachee_id: int
+    text: str
+    readings: tuple[Reading, ...] = ()
+    chart_png: bytes | None = None
+
+
+def sparkline(values: Sequence[int]) -> str:
+    """The trend in one line of text, for chats that show no images."""
     return "".join(SPARK[min(7, max(0, round((v - 1) * 7 / 9)))] for v in values)
 
 
-def render_digest(conn: Connection, *, coachee_id: int, flows: FlowRegistry) -> str:
+def render_digest(
+    conn: Connection, *, coachee_id: int, flows: FlowRegistry, now: datetime | None = None,
+    default_timezone: str = "UTC",
+) -> str:
+    """The digest's text alone, as the coach's /digest command shows it: no chart is drawn."""
+    return build_digest(conn, coachee_id=coachee_id, flows=flows, now=now or datetime.now(UTC),
+                        default_timezone=default_timezone, chart=False).text
+
+
+def send_digest(
+    conn: Connection, *, coachee_id: int, flows: FlowRegistry, now: datetime, default_timezone: str = "UTC",
+    session_id: int | None = None,
+) -> int | None:
+    """Build the digest and queue it for the coach, in the caller's transaction; None if the coach has no chat."""
+    digest = build_digest(conn, coachee_id=coachee_id, flows=flows, now=now, default_timezone=default_timezone,
+                          session_id=session_id)
+    return queue_digest(conn, digest, now=now)
+
+
+def queue_digest(conn: Connection, digest: Digest, *, now: datetime) -> int | None:
+    """One outbox row of kind "digest" to the coach's first chat: the text, with the chart attached if there is one."""
+    identities = store.identities_of(conn, coach_id=digest.coach_id)
+    if not identities:
+        return None
+    attachment = None
+    if digest.chart_png is not None:
+        attachment = Attachment(filename=CHART_NAME, media_type="image/png", data=digest.chart_png)
+    (outbox_id,) = store.add_outbox(conn, to=store.address_of(identities[0]), kind="digest", at=now,
+                                    replies=[Reply(text=digest.text, attachment=attachment)],
+                                    coachee_id=digest.coachee_id)
+    return outbox_id
+
+
+def build_digest(
+    conn: Connection, *, coachee_id: int, flows: FlowRegistry, now: datetime, default_timezone: str = "UTC",
+    session_id: int | None = None, chart: bool = True,
+) -> Digest:
+    """The digest for the coachee's next session (or the session given), as the coach should see it now."""
     coachee = store.get_coachee(conn, coachee_id)
     coach = store.get_coach(conn, coachee.coach_id)
+    sessions = store.list_sessions(conn, coachee_id=coachee_id)
+    upcoming, last = _around(sessions, now=now, session_id=session_id)
+    zone = ZoneInfo(coachee.timezone or (upcoming.timezone if upcoming else default_timezone))
+    since = last.at if last else None
     lines = [f"# Digest for {coach.name}: {coachee.name}", ""]
-    sessions = [s for s in store.list_sessions(conn, coachee_id=coachee_id) if s.status == "planned"]
-    if sessions:
-        lines += [f"Next session: {sessions[0].number}, {sessions[0].at:%A %d %B %Y %H:%M} UTC", ""]
+    lines += _header(coachee, upcoming, last, zone)
+    safety = _safety(conn, coachee_id, since=since, zone=zone)
+    who = coachee.first_name
+    refusal = None
+    if coachee.consent_store is None:
+        refusal = f"{who} hasn't finished getting started, so nothing of theirs is stored yet."
+    elif not coachee.consent_store:
+        refusal = f"{who} chose not to have their answers kept, so there is nothing of theirs to show."
+    elif not coachee.consent_share:
+        refusal = f"{who} chose not to share their answers with you, so nothing of theirs is shown here."
+    if refusal is not None:
+        lines += [refusal, "", *safety]
+        return Digest(coach_id=coach.id, coachee_id=coachee_id, text=_join(lines))
+
+    view = _View(answers=store.answers_of(conn, coachee_id), since=since, zone=zone, who=who)
+    readings, scaling = _scaling(conn, coachee_id, view)
+    sections = [
+        _latest_section(view, "Their goal", _goal_topics(flows)),
+        scaling,
+        _latest_section(view, "Exceptions, strengths and role models", (
+            _Topic("A time it went well", _BEFORE, frozenset({"exception"})),
+            _Topic("Strengths", _BEFORE, flows.remembered_questions("strengths") | {"strengths"}),
+            _Topic("Role models", _BEFORE, frozenset({"role_model"})),
+        )),
+        _actions(store.actions_of(conn, coachee_id), view, flows, today=now.astimezone(zone).date()),
+        _dated_section(view, "Notes from check-ins", flows, lambda a: a.flow == "checkin" and _base(a.question)
+                       not in ("scaling", "action_status", "action_obstacle")),
+        _dated_section(view, "Journal entries they shared", flows, lambda a: a.flow == "journal"),
+        _latest_section(view, "Looking back", (
+            _Topic("What helped most", frozenset({"final_review"}), frozenset({"helped"})),
+            _Topic("What they'll keep doing", frozenset({"final_review"}), frozenset({"keep_doing"})),
+            _Topic("The coaching relationship", frozenset({"final_review"}), frozenset({"relationship"})),
+        )),
+    ]
+    shown = [section for section in sections if section]
+    for section in shown:
+        lines += [*section, ""]
+    if not shown:
+        lines += ["Nothing shared yet.", ""]
+    lines += safety
+    anything = _latest_section(view, "Anything else", (
+        _Topic("Anything else", _BEFORE, frozenset({"anything_else"})),))
+    if anything:
+        lines += ["", *anything]
+    png = chart_png(readings, zone=zone.key) if chart and readings else None
+    return Digest(coach_id=coach.id, coachee_id=coachee_id, text=_join(lines), readings=tuple(readings),
+                  chart_png=png)
+
+
+# sessions
+
+def _around(sessions: Sequence[Session], *, now: datetime, session_id: int | None) -> tuple[Session | None,
+                                                                                            Session | None]:
+    """The session this digest is for (the next upcoming one, or the one named) and the last one before it that
+    happened: marked done, or its time has passed. Cancelled sessions never happened."""
+    live = [s for s in sessions if s.status != "cancelled"]
+    if session_id is not None:
+        upcoming = next((s for s in sessions if s.id == session_id), None)
+        if upcoming is None:
+            raise store.NotFound(f"no session {session_id} for this coachee")
+    else:
+        upcoming = min((s for s in live if s.status in UPCOMING and s.at > now), key=lambda s: s.at, default=None)
+    past = [s for s in live if s != upcoming and (s.status == "done" or s.at <= now)
+            and (upcoming is None or s.at < upcoming.at)]
+    return upcoming, max(past, key=lambda s: s.at, default=None)
+
+
+def _header(coachee: Coachee, upcoming: Session | None, last: Session | None, zone: ZoneInfo) -> list[str]:
+    lines = []
+    if upcoming is not None:
+        lines.append(f"- Session {upcoming.number}: {upcoming.at.astimezone(zone):%A %-d %B %Y, %H:%M} ({zone.key})")
+    else:
+        lines.append("- No session booked.")
+    if last is not None:
+        lines.append(f"- Last session: {last.number}, {last.at.astimezone(zone):%A %-d %B %Y}")
+    lines.append("")
     if coachee.status == "hold":
         lines += ["**Safety hold**: coaching is paused until you lift it.", ""]
-    if not coachee.consent_store:
-        lines.append("They chose not to have their answers kept, so there is nothing to show.")
-        return "\n".join(lines) + "\n"
-    everything = store.answers_of(conn, coachee_id)
-    shared = [a for a in everything if a.shared]
-    kept = len(everything) - len(shared)
-    if not coachee.consent_share:
-        lines.append("They chose not to share their answers with you.")
-        return "\n".join(lines) + "\n"
-    if not shared:
-        lines.append("Nothing shared yet.")
-    for answer in shared:
-        lines.append(f"- **{_title(flows, answer.flow, answer.question)}** ({answer.created_at:%d %b}): {answer.text}")
-    if kept:
-        lines += ["", f"They kept {kept} answer{'s' if kept != 1 else ''} private."]
-    history = [value for _, value in store.scale_history(conn, coachee_id)]
-    if history:
-        lines += ["", f"Scaling: {' → '.join(map(str, history))}  {sparkline(history)}"]
-    return "\n".join(lines) + "\n"
+    elif coachee.status == "paused":
+        lines += ["**Paused**: they asked for a pause; coaching picks up when they resume.", ""]
+    elif coachee.status == "stopped":
+        lines += ["They have left the programme.", ""]
+    return lines
 
 
-def _title(flows: FlowRegistry, flow: str, question: str) -> str:
-    """The short heading the coachee saw in their review ("Goal", "Scaling"), not the question's wording."""
-    if flow in flows:
-        try:
-            return flows.spec(flow).state(question.split(".")[0]).heading
-        except KeyError:
-            return question
-    return question
+# answers
+
+@dataclass(frozen=True)
+class _Topic:
+    heading: str
+    flows: frozenset[str]
+    questions: frozenset[str]
+
+    def holds(self, answer: StoredAnswer) -> bool:
+        return answer.flow in self.flows and _base(answer.question) in self.questions
+
+
+class _View:
+    """The coachee's answers as the coach may see them: shared ones, and a count of those kept private."""
+
+    def __init__(self, *, answers: Sequence[StoredAnswer], since: datetime | None, zone: ZoneInfo, who: str):
+        self.answers = [a for a in answers if a.text]
+        self.sent_runs = {a.run_id for a in self.answers if a.shared}
+        self.since, self.zone, self.who = since, zone, who
+
+    def counted(self, answer: StoredAnswer) -> bool:
+        """Shared, or kept out of a run that was sent: what the coach sees, or is told was held back."""
+        return answer.shared or answer.run_id in self.sent_runs
+
+    def recent(self, answer: StoredAnswer) -> bool:
+        return self.since is None or answer.created_at >= self.since
+
+    def day(self, moment: datetime) -> str:
+        return f"{moment.astimezone(self.zone):%-d %b}"
+
+    def kept(self, count: int, noun: str = "answer", *, spaced: bool = True) -> list[str]:
+        """The plain word that something was held back: a count, never which answer or what it said. `spaced`
+        sets it apart from a list above it, which Markdown would otherwise run it into."""
+        if not count:
+            return []
+        return [*([""] if spaced else []), f"{self.who} kept {count} {noun}{'s' if count != 1 else ''} private."]
+
+
+def _base(question: str) -> str:
+    return question.split(".")[0]
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _goal_topics(flows: FlowRegistry) -> tuple[_Topic, ...]:
+    return (
+        _Topic("Goal", _BEFORE, flows.remembered_questions("goal") | {"goal", "goal_changed", "new_goal"}),
+        _Topic("Why now", _BEFORE, frozenset({"why_now", "new_why_now"})),
+        _Topic("Since the last session", frozenset({"follow_up"}), frozenset({"since"})),
+        _Topic("What they want from this session", _BEFORE, frozenset({"session_want"})),
+        _Topic("How they'll know it helped", _BEFORE, frozenset({"know_useful", "new_know"})),
+        _Topic("Preferred future", _BEFORE, frozenset({"miracle"})),
+        _Topic("Costs", _BEFORE, frozenset({"costs"})),
+    )
+
+
+def _latest_section(view: _View, title: str, topics: Sequence[_Topic]) -> list[str]:
+    """Each topic's latest shared answer, and how many answers newer than it were kept private."""
+    lines, kept = [], 0
+    for topic in topics:
+        candidates = [a for a in view.answers if topic.holds(a) and view.counted(a)]
+        shared = [i for i, a in enumerate(candidates) if a.shared]
+        after = shared[-1] + 1 if shared else 0
+        kept += len(candidates) - after
+        if shared:
+            answer = candidates[shared[-1]]
+            lines.append(f"- **{topic.heading}** ({view.day(answer.created_at)}): {_one_line(answer.text)}")
+    lines += view.kept(kept, spaced=bool(lines))
+    return [f"## {title}", *lines] if lines else []
+
+
+def _dated_section(view: _View, title: str, flows: FlowRegistry, belongs: Callable[[StoredAnswer], bool]) -> list[str]:
+    """Every shared answer of this kind since the last session, with its date."""
+    lines, kept = [], 0
+    for answer in view.answers:
+        if not (belongs(answer) and view.recent(answer) and view.counted(answer)):
+            continue
+        if not answer.shared:
+            kept += 1
+            continue
+        heading = _heading(flows, answer)
+        lines.append(f"- {view.day(answer.created_at)}, {heading}: {_one_line(answer.text)}")
+    lines += view.kept(kept, spaced=bool(lines))
+    return [f"## {title}", *lines] if lines else []
+
+
+def _heading(flows: FlowRegistry, answer: StoredAnswer) -> str:
+    """The short heading the coachee saw in their review ("What helped"), not the question's wording."""
+    if answer.question == "for_coach":
+        return "For you"
+    try:
+        return flows.spec(answer.flow).state(_base(answer.question)).heading
+    except (KeyError, FlowError):
+        return _base(answer.question).replace("_", " ").capitalize()
+
+
+# scaling
+
+def _scaling(conn: Connection, coachee_id: int, view: _View) -> tuple[list[Reading], list[str]]:
+    """Every shared reading, oldest first. A reading counts as shared only if its answer was."""
+    by_key = {(a.run_id, a.question): a for a in view.answers}
+    readings: list[Reading] = []
+    kept = 0
+    for at, value, run_id, question in store.scale_rows(conn, coachee_id):
+        answer = by_key.get((run_id or "", question or ""))
+        if answer is None or not view.counted(answer):
+            continue
+        if answer.shared:
+            readings.append(Reading(at=at, value=value))
+        else:
+            kept += 1
+    lines = []
+    if readings:
+        values = [r.value for r in readings]
+        lines += [f"- Scaling: {' → '.join(map(str, values))}  {sparkline(values)}",
+                  "- Readings: " + " → ".join(f"{r.value} ({view.day(r.at)})" for r in readings)]
+    lines += view.kept(kept, "reading", spaced=bool(lines))
+    return readings, (["## Scaling trend", *lines] if lines else [])
+
+
+# actions
+
+def _actions(actions: Sequence[ActionRow], view: _View, flows: FlowRegistry, *, today: date) -> list[str]:
+    """Each agreed action with its date and how it went, as far as the coachee shared that. The actions table is
+    updated as soon as they answer, so the status shown comes from their shared answers, never from the table."""
+    labels = _status_labels(flows)
+    lines, kept = [], 0
+    for action in actions:
+        said = [a for a in view.answers if _base(a.question) in ("action_status", "action_obstacle")
+                and a.question.partition(".")[2] == str(action.id) and view.counted(a)]
+        statuses = [a for a in said if _base(a.question) == "action_status"]
+        status = "open"
+        if statuses and not statuses[-1].shared:
+            kept += 1
+            status = "kept private"
+        elif statuses:
+            label = statuses[-1].text.rpartition(": ")[2] if statuses[-1].text else ""
+            status = _STATUS_WORDS.get(labels.get(label, ""), label.lower() or "open")
+        due = f" (by {action.due_on:%a %-d %b})" if action.due_on else ""
+        late = action.due_on is not None and action.due_on < today and status in ("open", "partly", "not yet")
+        overdue = " — past its date" if late else ""
+        lines.append(f"- {_one_line(action.text)}{due}: {status}{overdue}")
+        obstacles = [a for a in said if _base(a.question) == "action_obstacle"]
+        if obstacles and not obstacles[-1].shared:
+            kept += 1
+        elif obstacles:
+            note = _one_line(obstacles[-1].text).removeprefix(_one_line(action.text) + ": ")
+            lines.append(f"  - What got in the way ({view.day(obstacles[-1].created_at)}): {note}")
+    lines += view.kept(kept, spaced=bool(lines))
+    return ["## Actions", *lines] if lines else []
+
+
+def _status_labels(flows: FlowRegistry) -> dict[str, str]:
+    """Button label → status value ("Not yet" → "not_yet"), from every flow that asks how an action went."""
+    labels: dict[str, str] = {}
+    for name in flows.names():
+        for state in flows.spec(name).states:
+            if state.action == "status":
+                labels.update({choice.label: choice.value for choice in state.choices})
+    return labels
+
+
+# safety
+
+def _safety(conn: Connection, coachee_id: int, *, since: datetime | None, zone: ZoneInfo) -> list[str]:
+    """What the service did and when, since the last session: tier and routing only, never what was written.
+    Repeats of the same routing in a row are counted, not listed."""
+    events = store.safety_events_of(conn, coachee_id, since=since)
+    title = "## Safety events since the last session" if since is not None else "## Safety events"
+    if not events:
+        return [title, "None."]
+    grouped: list[tuple[datetime, str, str, int]] = []
+    for at, tier, action in events:
+        if grouped and grouped[-1][1:3] == (tier, action):
+            first, _, _, count = grouped[-1]
+            grouped[-1] = (first, tier, action, count + 1)
+        else:
+            grouped.append((at, tier, action, 1))
+    lines = [title]
+    for at, tier, action, count in grouped:
+        level = f", {tier} tier" if tier != "none" else ""
+        times = f" ({count} times)" if count > 1 else ""
+        routing = _ROUTING.get(action, action.replace("_", " "))
+        lines.append(f"- {at.astimezone(zone):%-d %b %H:%M}{level}: {routing}{times}")
+    return lines
+
+
+def _join(lines: Sequence[str]) -> str:
+    text = "\n".join(lines).rstrip("\n")
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text + "\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -105,6 +106,8 @@ class Engine:
         self.on_outbox = on_outbox
         self.wording = wording or EngineWording.load()
         self._locks = KeyedLocks()
+        # Set by the app: re-plan a coachee's calendar (a session booked, a time zone given) in the same transaction.
+        self.on_calendar_change: Callable[[Connection, int, datetime], None] | None = None
 
     async def handle(self, msg: InboundMessage) -> None:
         """Handle one message. Raises TurnFailed if nothing could be stored, so it isn't acknowledged."""
@@ -124,44 +127,72 @@ class Engine:
             self.on_outbox()
 
     async def prompt(self, coachee_id: int, flow: str) -> None:
-        """Start a flow now, as the scheduler or `coachbot prompt` does. Never while on a safety hold."""
+        """Start a flow now, as `coachbot prompt` does. Never while on a safety hold."""
         self.flows.registry.spec(flow)
-        with self.db.connect() as conn:
-            conversation = store.conversation_of(conn, coachee_id)
-            if conversation is not None:
-                key = ConversationKey(transport=conversation.transport, user=conversation.user_id,
-                                      chat=conversation.chat_id)
-            else:
-                identities = store.identities_of(conn, coachee_id=coachee_id)
-                if not identities:
-                    store.get_coachee(conn, coachee_id)
-                    raise PromptRefused(f"coachee {coachee_id} hasn't joined on any chat yet")
-                key = store.address_of(identities[0])
+        key = self.address(coachee_id)
         async with self._locks.hold(key):
-            self._prompt(coachee_id, flow, key)
+            now = self.clock()
+            with self.db.begin() as conn:
+                self.start_flow_in(conn, coachee_id=coachee_id, flow=flow, key=key, now=now)
         if self.on_outbox is not None:
             self.on_outbox()
 
-    def _prompt(self, coachee_id: int, flow: str, key: ConversationKey) -> None:
-        now = self.clock()
-        with self.db.begin() as conn:
-            coachee = store.get_coachee(conn, coachee_id)
-            if coachee.status in ("hold", "stopped", "paused"):
-                raise PromptRefused(f"coachee {coachee_id} is {_STATUS_WORDS[coachee.status]}")
-            if coachee.consent_store is None and flow != "onboarding":
-                raise PromptRefused(f"coachee {coachee_id} hasn't finished onboarding yet")
-            conversation = store.load_conversation(conn, key) or store.create_conversation(
-                conn, key, coachee_id=coachee_id, at=now)
-            coach = store.get_coach(conn, coachee.coach_id)
-            step = self.flows.start(flow, self._context_for(conn, coachee, coach, now))
-            # A new flow replaces whatever was unanswered, cleanly: answers given so far stay stored.
-            data = conversation.data.model_copy(update={"position": step.position, "paused": None,
-                                                        "interrupted": None, "nudged": False, "snoozed": False})
-            if coachee.consent_store:
-                self._store_step(conn, coachee, step, now)
-            store.add_outbox(conn, to=key, replies=step.replies, kind="prompt", at=now, coachee_id=coachee_id)
-            store.save_conversation(conn, conversation.model_copy(
-                update={"data": data, "wake_at": self._wake_at(data, now)}), at=now)
+    def address(self, coachee_id: int) -> ConversationKey:
+        """Where a coachee is talked to: their latest conversation, or their first registered chat."""
+        with self.db.connect() as conn:
+            conversation = store.conversation_of(conn, coachee_id)
+            if conversation is not None:
+                return ConversationKey(transport=conversation.transport, user=conversation.user_id,
+                                       chat=conversation.chat_id)
+            identities = store.identities_of(conn, coachee_id=coachee_id)
+            if not identities:
+                store.get_coachee(conn, coachee_id)
+                raise PromptRefused(f"coachee {coachee_id} hasn't joined on any chat yet")
+            return store.address_of(identities[0])
+
+    def locked(self, key: ConversationKey) -> AbstractAsyncContextManager[None]:
+        """The per-conversation lock, for work (the scheduler's) that writes to a conversation outside a turn."""
+        return self._locks.hold(key)
+
+    def start_flow_in(
+        self, conn: Connection, *, coachee_id: int, flow: str, key: ConversationKey, now: datetime
+    ) -> None:
+        """Start `flow` within the caller's transaction; raises PromptRefused when it mustn't start now."""
+        coachee = store.get_coachee(conn, coachee_id)
+        if coachee.status in ("hold", "stopped", "paused"):
+            raise PromptRefused(f"coachee {coachee_id} is {_STATUS_WORDS[coachee.status]}")
+        if coachee.consent_store is None and flow != "onboarding":
+            raise PromptRefused(f"coachee {coachee_id} hasn't finished onboarding yet")
+        conversation = store.load_conversation(conn, key) or store.create_conversation(
+            conn, key, coachee_id=coachee_id, at=now)
+        coach = store.get_coach(conn, coachee.coach_id)
+        step = self.flows.start(flow, self._context_for(conn, coachee, coach, now))
+        # A new flow replaces whatever was unanswered, cleanly: answers given so far stay stored.
+        data = conversation.data.model_copy(update={"position": step.position, "paused": None,
+                                                    "interrupted": None, "nudged": False, "snoozed": False})
+        if coachee.consent_store:
+            self._store_step(conn, coachee, step, now)
+        store.add_outbox(conn, to=key, replies=step.replies, kind="prompt", at=now, coachee_id=coachee_id)
+        store.save_conversation(conn, conversation.model_copy(
+            update={"data": data, "wake_at": self._wake_at(data, now)}), at=now)
+
+    def remind_in(self, conn: Connection, *, coachee_id: int, flow: str, key: ConversationKey, now: datetime) -> bool:
+        """One reminder for a flow still unanswered; False when it was answered (or already nudged)."""
+        conversation = store.load_conversation(conn, key)
+        coachee = store.get_coachee(conn, coachee_id)
+        if conversation is None or coachee.status != "active":
+            return False
+        data = conversation.data
+        position = data.position
+        if position is None or position.flow != flow or data.nudged:
+            return False
+        ctx = self._context_for(conn, coachee, store.get_coach(conn, coachee.coach_id), now)
+        reply = self.flows.question(position, ctx, lead=self.wording.nudge.format(name=coachee.first_name))
+        data = data.model_copy(update={"nudged": True})
+        store.add_outbox(conn, to=key, replies=[reply], kind="prompt", at=now, coachee_id=coachee_id)
+        store.save_conversation(conn, conversation.model_copy(
+            update={"data": data, "wake_at": self._wake_at(data, now)}), at=now)
+        return True
 
     async def wake_due(self, *, limit: int = 200) -> int:
         """Nudge unanswered questions once, expire them later, and re-ask snoozed check-ins. Returns how many."""
@@ -547,8 +578,9 @@ class Engine:
         elif word == "/digest":
             found = self._find_coachee(turn, rest.strip())
             if found is not None:
-                turn.replies.append(Reply(text=render_digest(turn.conn, coachee_id=found.id,
-                                                             flows=self.flows.registry)))
+                turn.replies.append(Reply(text=render_digest(
+                    turn.conn, coachee_id=found.id, flows=self.flows.registry, now=turn.now,
+                    default_timezone=self.config.schedule.default_timezone)))
         elif word == "/invite":
             code = store.create_invite(turn.conn, coach_id=coach.id, at=turn.now, valid_for=INVITE_VALID_FOR)
             username = self.config.telegram.bot_username
@@ -581,6 +613,8 @@ class Engine:
             return
         session = store.add_session(turn.conn, coachee_id=coachee.id, at=at.astimezone(UTC), timezone=zone.key,
                                     number=None)
+        if self.on_calendar_change is not None:
+            self.on_calendar_change(turn.conn, coachee.id, turn.now)
         turn.replies.append(Reply(text=self.wording.coach_scheduled.format(
             number=session.number, coachee=coachee.name, when=f"{at:%A %-d %B %Y, %H:%M}", zone=zone.key)))
 
@@ -632,6 +666,8 @@ class Engine:
         if step.profile:
             store.apply_profile(conn, coachee.id, step.profile)
             turn.coachee = coachee = store.get_coachee(conn, coachee.id)
+            if self.on_calendar_change is not None and any(c.field == "timezone" for c in step.profile):
+                self.on_calendar_change(conn, coachee.id, now)
         if coachee.consent_store:
             self._store_step(conn, coachee, step, now)
         turn.replies.extend(step.replies)

@@ -2,18 +2,23 @@
 
 Rows go out in order per chat, safety alerts first, with retries and backoff; after too many failed
 attempts a row is dead-lettered where `coachbot outbox --dead` shows it, never silently dropped.
+Sends are paced within each platform's limits (bot/ratelimit.py): a pass sends what the limits allow
+now and says how long until more may go, so a pass never sleeps and the run loop does the waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Engine as Database
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from bot.ratelimit import NO_LIMITS, Pacer, RateLimits
 from bot.storage import schema as t
 from bot.storage import store
 from bot.storage.records import OutboxRow
@@ -25,6 +30,7 @@ log = logging.getLogger(__name__)
 NOTICE_PRIORITY = 50
 UNREACHABLE_NOTICE = ("I can't reach {coachee} on {transport} any more: they may have blocked the bot or left. "
                       "Nothing more will be sent to them there until they write again.")
+UNROUTED = "unrouted"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -32,7 +38,20 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** attempts, 900))
 
 
+class Pass(NamedTuple):
+    """What one pass did: rows delivered, and seconds until a held-back row may go (None: nothing is held)."""
+
+    delivered: int
+    wait: float | None
+
+
+def _sooner(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
 class OutboxSender:
+    """Delivers outbox rows; one pass at a time. Its pacers remember what each platform was sent lately."""
+
     def __init__(
         self,
         *,
@@ -41,67 +60,143 @@ class OutboxSender:
         clock: Callable[[], datetime],
         max_attempts: int = 8,
         batch: int = 200,
+        per_chat: int = 20,
+        pace_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
         self.transports = transports
         self.clock = clock
         self.max_attempts = max_attempts
         self.batch = batch
+        self.per_chat = per_chat
+        self.pace_clock = pace_clock
         self._wake = asyncio.Event()
         self._sending = asyncio.Lock()
+        self._pacers: dict[str, Pacer] = {}
         self.unreachable_notice = UNREACHABLE_NOTICE
 
     def notify(self) -> None:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event, *, idle_wait: float = 1.0) -> None:
-        """Deliver until `stop` is set; wakes early whenever the engine writes new rows."""
+        """Deliver until `stop` is set; wakes when the limits let the next row go, or the engine writes rows."""
         while not stop.is_set():
             self._wake.clear()
+            wait = idle_wait
             try:
-                await self.deliver_due()
+                done = await self.deliver_now()
+                wait = min(wait, idle_wait if done.wait is None else done.wait)
             except Exception:
                 log.exception("outbox pass failed; will try again")
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=idle_wait, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({waiter, stopper}, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
             stopper.cancel()
 
-    def _due(self) -> list[OutboxRow]:
-        """Pending rows, alerts first; rows not yet due are included so they can hold back their chat."""
-        query = (
-            select(t.outbox)
-            .where(t.outbox.c.status == "pending", t.outbox.c.transport.in_([*self.transports, "unrouted"]))
-            .order_by(t.outbox.c.priority.desc(), t.outbox.c.id)
-            .limit(self.batch)
-        )
+    async def deliver_due(self) -> int:
+        """What the limits allow right now (everything, without limits); returns how many rows were delivered."""
+        return (await self.deliver_now()).delivered
+
+    async def deliver_now(self) -> Pass:
+        """One pass: it never waits for a limit, so it is safe on a request path; its wait says when to pass again."""
+        async with self._sending:
+            delivered, wait = 0, None
+            for transport in [*self.transports, UNROUTED]:
+                done = await self._pass(transport)
+                delivered += done.delivered
+                wait = _sooner(wait, done.wait)
+            return Pass(delivered, wait)
+
+    async def drain(self, *, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> int:
+        """Pass after pass, sleeping as each pass says, until no pending row is left to try.
+
+        For tests and benchmarks: with a fake clock and sleep a long drain takes no time. It sleeps through
+        backoff too, so it is no way to stop the bot.
+        """
+        delivered = 0
+        while True:
+            done = await self.deliver_now()
+            delivered += done.delivered
+            if done.wait is None:
+                return delivered
+            await sleep(done.wait)
+
+    def pacer(self, transport: str) -> Pacer:
+        """The transport's declared `limits` (none if it declares none), remembered across passes."""
+        limits = getattr(self.transports.get(transport), "limits", NO_LIMITS)
+        if not isinstance(limits, RateLimits):
+            limits = NO_LIMITS
+        pacer = self._pacers.get(transport)
+        if pacer is None or pacer.limits != limits:
+            pacer = self._pacers[transport] = Pacer(limits, clock=self.pace_clock)
+        return pacer
+
+    async def _pass(self, transport: str) -> Pass:
+        """One platform's rows: looked at again while rows the limits would let go may be left unseen."""
+        pacer = self.pacer(transport)
+        delivered = 0
+        while True:
+            held = pacer.overall_wait()
+            if held:
+                return Pass(delivered, held)
+            sent, wait, more = await self._sweep(transport, pacer)
+            delivered += sent
+            if not (sent and more):
+                return Pass(delivered, wait)
+
+    async def _sweep(self, transport: str, pacer: Pacer) -> tuple[int, float | None, bool]:
+        """Send what may go now, in order per chat; `more` means rows may remain that this look didn't fetch."""
+        rows = self._due(transport)
+        now = self.clock()
+        delivered, wait = 0, None
+        blocked: set[str] = set()
+        sent: dict[str, int] = {}
+        for row in rows:
+            chat = row.chat_id
+            if chat in blocked:
+                continue
+            if row.next_attempt_at > now:
+                blocked.add(chat)  # an earlier row is backing off: the rest of this chat waits behind it
+                wait = _sooner(wait, (row.next_attempt_at - now).total_seconds())
+                continue
+            overall = pacer.overall_wait()
+            if overall:
+                wait = _sooner(wait, overall)
+                break  # nobody on this platform may be sent to before then
+            gap = pacer.wait(chat)
+            if gap:
+                blocked.add(chat)  # this chat's gap; other chats go on meanwhile
+                wait = _sooner(wait, gap)
+                continue
+            pacer.take(chat)
+            retry = await self._deliver(row, pacer)
+            if retry is None:
+                delivered += 1
+                sent[chat] = sent.get(chat, 0) + 1
+            else:
+                blocked.add(chat)  # keep this chat's order: later rows wait for this one
+                wait = _sooner(wait, retry)
+        more = len(rows) >= self.batch or any(n >= self.per_chat for n in sent.values())
+        return delivered, wait, more
+
+    def _due(self, transport: str) -> list[OutboxRow]:
+        """Pending rows, alerts first, at most `per_chat` per chat so that one busy chat can't fill the batch;
+        rows not yet due are included so they can hold back their chat."""
+        o = t.outbox
+        place = func.row_number().over(partition_by=o.c.chat_id, order_by=(o.c.priority.desc(), o.c.id))
+        ranked = (select(o.c.id, place.label("place"))
+                  .where(o.c.status == "pending", o.c.transport == transport).subquery())
+        query = (select(o).join(ranked, ranked.c.id == o.c.id).where(ranked.c.place <= self.per_chat)
+                 .order_by(o.c.priority.desc(), o.c.id).limit(self.batch))
         with self.db.connect() as conn:
             return [OutboxRow.model_validate(dict(r)) for r in conn.execute(query).mappings()]
 
-    async def deliver_due(self) -> int:
-        """One pass over what is due. Returns how many rows were delivered."""
-        async with self._sending:
-            delivered = 0
-            blocked: set[tuple[str, str]] = set()
-            now = self.clock()
-            for row in self._due():
-                chat = (row.transport, row.chat_id)
-                if row.next_attempt_at > now:
-                    blocked.add(chat)  # an earlier row is backing off: the rest of this chat waits behind it
-                if chat in blocked:
-                    continue
-                if await self._deliver(row):
-                    delivered += 1
-                else:
-                    blocked.add(chat)  # keep this chat's order: later rows wait for this one
-            return delivered
-
-    async def _deliver(self, row: OutboxRow) -> bool:
+    async def _deliver(self, row: OutboxRow, pacer: Pacer) -> float | None:
+        """None when delivered; otherwise seconds before this chat may go on (0 once the row is dead)."""
         transport = self.transports.get(row.transport)
         if transport is None:
-            self._fail(row, DeliveryError("nobody to deliver to: no chat for this person", permanent=True))
-            return False
+            return self._fail(row, DeliveryError("nobody to deliver to: no chat for this person", permanent=True))
         message = Outbound(
             key=ConversationKey(transport=row.transport, user=row.user_id, chat=row.chat_id),
             reply=Reply.model_validate_json(row.payload),
@@ -110,14 +205,15 @@ class OutboxSender:
         try:
             platform_id = await transport.send(message)
         except DeliveryError as exc:
-            self._fail(row, exc)
+            if exc.retry_after is not None and pacer.limits.retry_after_holds_all:
+                pacer.hold(exc.retry_after)  # flood control: the platform wants quiet from the whole bot
+            retry = self._fail(row, exc)
             if exc.unreachable:
                 self._unreachable(row)
-            return False
+            return retry
         except Exception as exc:
             log.exception("transport %s raised while sending outbox row %s", row.transport, row.id)
-            self._fail(row, DeliveryError(type(exc).__name__))
-            return False
+            return self._fail(row, DeliveryError(type(exc).__name__))
         with self.db.begin() as conn:
             conn.execute(update(t.outbox).where(t.outbox.c.id == row.id).values(
                 status="sent", sent_at=self.clock(), attempts=row.attempts + 1, platform_message_id=platform_id,
@@ -125,7 +221,7 @@ class OutboxSender:
             if row.kind == "alert":
                 conn.execute(update(t.safety_events).where(t.safety_events.c.alert_outbox_id == row.id)
                              .values(alert_delivered=True))
-        return True
+        return None
 
     def _unreachable(self, row: OutboxRow) -> None:
         """They blocked the bot or left: remember it, and tell their coach once so a person can follow up."""
@@ -149,7 +245,8 @@ class OutboxSender:
                              at=now, coachee_id=coachee.id, priority=NOTICE_PRIORITY)
         log.warning("coachee %s can't be reached on %s; their coach has been told", coachee.id, row.transport)
 
-    def _fail(self, row: OutboxRow, error: DeliveryError) -> None:
+    def _fail(self, row: OutboxRow, error: DeliveryError) -> float:
+        """Record the failure; returns seconds until the next try (0 when dead: later rows may go)."""
         attempts = row.attempts + 1
         dead = error.permanent or attempts >= self.max_attempts
         wait = timedelta(seconds=error.retry_after) if error.retry_after is not None else backoff(attempts)
@@ -162,3 +259,4 @@ class OutboxSender:
                       row.transport, attempts, error.reason)
         else:
             log.warning("outbox row %s not delivered (attempt %d): %s", row.id, attempts, error.reason)
+        return 0.0 if dead else wait.total_seconds()

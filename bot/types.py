@@ -27,9 +27,9 @@ class Button(BaseModel):
 
 
 class Attachment(BaseModel):
-    """A file sent alongside a reply (the digest's chart)."""
+    """A file sent alongside a reply (the digest's chart). Bytes travel as base64 in the outbox's JSON."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
 
     filename: str
     media_type: str

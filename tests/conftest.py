@@ -95,6 +95,7 @@ class Harness:
         """Engine and outbox share one clock, so rows written 'now' are due 'now'."""
         self.app.engine.clock = clock
         self.app.outbox.clock = clock
+        self.app.scheduler.clock = clock
 
 
 def make_harness(config: Config, screener: MarkerScreener, *, onboarded: bool = False) -> Harness:

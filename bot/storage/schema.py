@@ -227,3 +227,25 @@ safety_events = Table(
     Column("alert_delivered", Boolean, nullable=False, default=False),
     _when("at"),
 )
+
+# The scheduler's work: one row per thing to do at a time. Claimed in a transaction, so each runs once.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # pre_session | reminder | digest | post_session | checkin | caseload
+    Column("kind", String(20), nullable=False),
+    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("coach_id", Id, ForeignKey("coaches.id", ondelete="CASCADE"), nullable=True),
+    Column("session_id", Id, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=True),
+    _when("due_at"),
+    # pending | running | done | dropped
+    Column("status", String(10), nullable=False, default="pending"),
+    Column("key", String(120), nullable=False, unique=True),
+    Column("claim", String(40), nullable=True),
+    _when("claimed_at", nullable=True),
+    _when("done_at", nullable=True),
+    Column("note", String(200), nullable=True),
+    Index(None, "status", "due_at"),
+)
+

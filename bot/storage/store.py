@@ -216,6 +216,21 @@ def add_session(conn: Connection, *, coachee_id: int, at: datetime, timezone: st
     return Session(id=new_id, coachee_id=coachee_id, number=number, at=at, timezone=timezone, status="planned")
 
 
+def get_session(conn: Connection, session_id: int) -> Session:
+    row = conn.execute(select(t.sessions).where(t.sessions.c.id == session_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no session with id {session_id}")
+    return Session.model_validate(dict(row))
+
+
+def update_session(conn: Connection, session_id: int, *, status: str, at: datetime | None = None) -> Session:
+    values: dict[str, object] = {"status": status}
+    if at is not None:
+        values["at"] = at
+    conn.execute(update(t.sessions).where(t.sessions.c.id == session_id).values(**values))
+    return get_session(conn, session_id)
+
+
 def list_sessions(conn: Connection, *, coachee_id: int) -> list[Session]:
     rows = conn.execute(
         select(t.sessions).where(t.sessions.c.coachee_id == coachee_id).order_by(t.sessions.c.number)
@@ -449,3 +464,69 @@ def add_safety_event(
             alert_delivered=False, at=at,
         ).returning(t.safety_events.c.id)
     ).scalar_one())
+
+
+# digest and caseload
+
+def scale_rows(conn: Connection, coachee_id: int) -> list[tuple[datetime, int, str | None, str | None]]:
+    """Each reading as (recorded_at, value, run_id, question), oldest first, so the digest can match it to its answer
+    and leave out a reading the coachee kept private."""
+    rows = conn.execute(
+        select(t.scale_readings.c.recorded_at, t.scale_readings.c.value, t.scale_readings.c.run_id,
+               t.scale_readings.c.question)
+        .where(t.scale_readings.c.coachee_id == coachee_id).order_by(t.scale_readings.c.id)
+    )
+    return [(r[0], int(r[1]), r[2], r[3]) for r in rows]
+
+
+def safety_events_of(conn: Connection, coachee_id: int, *, since: datetime | None) -> list[tuple[datetime, str, str]]:
+    """The service's own record of routing as (at, tier, action), oldest first; never the words that caused it."""
+    query = select(t.safety_events.c.at, t.safety_events.c.tier, t.safety_events.c.action).where(
+        t.safety_events.c.coachee_id == coachee_id)
+    if since is not None:
+        query = query.where(t.safety_events.c.at >= since)
+    return [(r[0], r[1], r[2]) for r in conn.execute(query.order_by(t.safety_events.c.at, t.safety_events.c.id))]
+
+
+def joined_at(conn: Connection, *, coach_id: int) -> dict[int, datetime]:
+    """When each of this coach's coachees was added."""
+    rows = conn.execute(select(t.coachees.c.id, t.coachees.c.created_at).where(t.coachees.c.coach_id == coach_id))
+    return {int(r[0]): r[1] for r in rows}
+
+
+def last_heard_from(conn: Connection, *, coach_id: int) -> dict[int, datetime]:
+    """The last time each of this coach's coachees wrote to the bot, as far as the database shows: an inbound
+    message on one of their conversations, a stored answer, or a safety event their own message caused. The
+    conversation's updated_at is not used: the bot's own prompts and nudges move it too."""
+    mine = select(t.coachees.c.id).where(t.coachees.c.coach_id == coach_id).scalar_subquery()
+    receipts = (
+        select(t.conversations.c.coachee_id, func.max(t.inbound_receipts.c.received_at))
+        .join(t.conversations, t.conversations.c.id == t.inbound_receipts.c.conversation_id)
+        .where(t.conversations.c.coachee_id.in_(mine)).group_by(t.conversations.c.coachee_id)
+    )
+    answered = (
+        select(t.answers.c.coachee_id, func.max(t.answers.c.created_at))
+        .where(t.answers.c.coachee_id.in_(mine)).group_by(t.answers.c.coachee_id)
+    )
+    screened = (
+        select(t.safety_events.c.coachee_id, func.max(t.safety_events.c.at))
+        .where(t.safety_events.c.coachee_id.in_(mine), t.safety_events.c.action != "on_hold_reply_lifted")
+        .group_by(t.safety_events.c.coachee_id)
+    )
+    heard: dict[int, datetime] = {}
+    for query in (receipts, answered, screened):
+        for coachee_id, at in conn.execute(query):
+            if coachee_id is not None and at is not None:
+                heard[int(coachee_id)] = max(at, heard.get(int(coachee_id), at))
+    return heard
+
+
+def unreachable_of(conn: Connection, *, coach_id: int) -> list[tuple[int, str, datetime]]:
+    """(coachee id, transport, since when) for each of this coach's coachees' chats the platform can't reach."""
+    rows = conn.execute(
+        select(t.identities.c.coachee_id, t.identities.c.transport, t.identities.c.unreachable_at)
+        .join(t.coachees, t.coachees.c.id == t.identities.c.coachee_id)
+        .where(t.coachees.c.coach_id == coach_id, t.identities.c.unreachable_at.is_not(None))
+        .order_by(t.identities.c.unreachable_at)
+    )
+    return [(int(r[0]), r[1], r[2]) for r in rows]

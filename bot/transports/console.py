@@ -9,12 +9,14 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
+from bot.ratelimit import NO_LIMITS
 from bot.transports.base import InboundHandler
 from bot.types import Button, ConversationKey, InboundMessage, Outbound
 
 
 class ConsoleTransport:
     name = "console"
+    limits = NO_LIMITS
 
     def __init__(
         self,

@@ -5,13 +5,15 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 
+from bot.ratelimit import NO_LIMITS, RateLimits
 from bot.transports.base import DeliveryError, InboundHandler
 from bot.types import ConversationKey, InboundMessage, Outbound, Reply
 
 
 class MemoryTransport:
-    def __init__(self, name: str = "memory") -> None:
+    def __init__(self, name: str = "memory", *, limits: RateLimits = NO_LIMITS) -> None:
         self.name = name
+        self.limits = limits  # none unless a test or benchmark plays a platform
         self.sent: list[Outbound] = []
         self._handler: InboundHandler | None = None
         self._ids = itertools.count(1)

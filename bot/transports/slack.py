@@ -35,6 +35,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, SlackConfig
+from bot.ratelimit import RateLimits
 from bot.transports.base import DeliveryError, InboundHandler
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 
@@ -155,6 +156,8 @@ class SlackTransport:
     """Coachees and coaches talk to the bot in DMs with the Slack app; see docs/slack.md to set the app up."""
 
     name = "slack"
+    # chat.postMessage: about 1 per second per channel, short bursts allowed; the outbox paces by this.
+    limits = RateLimits(per_chat_interval=1.0, per_chat_burst=3)
 
     def __init__(
         self, config: SlackConfig, *, ack_within: float = ACK_WITHIN, rate_limit_retries: int = 1

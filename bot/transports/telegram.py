@@ -25,6 +25,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import TelegramConfig
 from bot.engine import TurnFailed
+from bot.ratelimit import RateLimits
 from bot.transports.base import DeliveryError, InboundHandler, TransportSetupError
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 
@@ -70,6 +71,10 @@ class TelegramTransport:
     """
 
     name = TRANSPORT
+    # About 30 messages a second overall and 1 a second per chat (short bursts allowed); the outbox paces by
+    # this, and PTB's AIORateLimiter (same overall cap) stays as a backstop for the calls the outbox doesn't make.
+    # Flood control answers for the whole bot, so a "retry after" pauses every chat.
+    limits = RateLimits(per_second_overall=30, per_chat_interval=1.0, per_chat_burst=3, retry_after_holds_all=True)
 
     def __init__(
         self,

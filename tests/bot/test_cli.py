@@ -140,3 +140,44 @@ def test_chat_resumes_after_a_restart(tmp_path: Path) -> None:
 def test_quit_ends_the_chat(tmp_path: Path) -> None:
     done = _coachbot("chat", stdin="/quit\nhello\n", cwd=tmp_path)
     assert done.returncode == 0 and done.stdout == ""
+
+
+def test_outbox_lists_what_is_waiting_and_dead_letters_but_never_their_text(
+    cfg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from bot.config import load_config
+    from bot.engine import utc_now
+    from bot.outbox import OutboxSender
+    from bot.storage.db import open_engine
+    from bot.transports.base import DeliveryError
+    from bot.transports.memory import MemoryTransport
+
+    _, out, _ = run(cfg, "coach", "add", "--name", "Alex", capsys=capsys)
+    _, out, _ = run(cfg, "coachee", "add", "--coach", last_line(out), "--name", "Sam", "--telegram-id", "5",
+                    capsys=capsys)
+    run(cfg, "prompt", "--coachee", last_line(out), "--flow", "onboarding", capsys=capsys)
+    code, out, _ = run(cfg, "outbox", "--dead", "--json", capsys=capsys)
+    assert code == 0 and json.loads(out) == []
+    code, out, _ = run(cfg, "outbox", "--json", capsys=capsys)
+    (waiting,) = json.loads(out)
+    assert waiting["status"] == "pending" and waiting["next_attempt"] is not None
+
+    platform = MemoryTransport("telegram")
+    platform.fail_next(DeliveryError("Telegram: Bad Request: chat not found", permanent=True))
+    sender = OutboxSender(db=open_engine(load_config(cfg).database.url), transports={"telegram": platform},
+                          clock=utc_now)
+    asyncio.run(sender.deliver_due())
+
+    code, out, _ = run(cfg, "outbox", "--dead", "--json", capsys=capsys)
+    assert code == 0
+    (dead,) = json.loads(out)
+    assert set(dead) == {"id", "kind", "transport", "chat", "status", "attempts", "next_attempt", "last_error",
+                         "created"}
+    assert (dead["id"], dead["kind"], dead["transport"], dead["chat"]) == (waiting["id"], "prompt", "telegram", "5")
+    assert dead["status"] == "dead" and dead["attempts"] == 1 and dead["next_attempt"] is None
+    assert "chat not found" in dead["last_error"]
+    assert "Hello Sam" not in out
+    code, out, _ = run(cfg, "outbox", capsys=capsys)
+    assert code == 0 and out.startswith(f"{dead['id']}\tprompt\ttelegram\t5\tdead\t") and "Hello" not in out

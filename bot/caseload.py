@@ -1,0 +1,155 @@
+"""The coach's Monday overview of their caseload: this week's sessions, and who may need a personal word.
+
+Names, dates and statuses only: nothing a coachee wrote. "Quiet" means nothing heard from an active coachee for
+`quiet_after` (14 days): no message, answer or safety screen of theirs in that time, or none since they were added.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Connection
+
+from bot.storage import store
+from bot.storage.records import Coachee
+from bot.types import Reply
+
+QUIET_AFTER = timedelta(days=14)
+
+
+class WeekSession(BaseModel):
+    """A session this week, with its time on the coachee's own clock."""
+
+    model_config = ConfigDict(frozen=True)
+
+    coachee_id: int
+    name: str
+    number: int
+    at: datetime
+    timezone: str
+
+
+class Quiet(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    coachee_id: int
+    name: str
+    last_heard: datetime | None  # None: nothing since they were added
+
+
+class Unreachable(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    coachee_id: int
+    name: str
+    transport: str
+    since: datetime
+
+
+class Caseload(BaseModel):
+    """One coach's overview: the groups (for the scheduler and tests) and the text sent to the coach."""
+
+    model_config = ConfigDict(frozen=True)
+
+    coach_id: int
+    sessions: tuple[WeekSession, ...]
+    quiet: tuple[Quiet, ...]
+    on_hold: tuple[int, ...]
+    paused: tuple[int, ...]
+    unreachable: tuple[Unreachable, ...]
+    left: tuple[int, ...]
+    text: str
+
+
+def build_caseload(
+    conn: Connection, *, coach_id: int, now: datetime, default_timezone: str = "UTC",
+    quiet_after: timedelta = QUIET_AFTER,
+) -> Caseload:
+    """The overview for the week containing `now`, each coachee's week taken on their own clock."""
+    coach = store.get_coach(conn, coach_id)
+    coachees = store.list_coachees(conn, coach_id=coach_id)
+    names = {c.id: c.name for c in coachees}
+    statuses = {c.id: c.status for c in coachees}
+    zones = {c.id: ZoneInfo(c.timezone or default_timezone) for c in coachees}
+    sessions = _sessions_this_week(conn, [c for c in coachees if c.status != "stopped"], zones=zones, now=now)
+    unreachable = tuple(
+        Unreachable(coachee_id=coachee_id, name=names[coachee_id], transport=transport, since=since)
+        for coachee_id, transport, since in store.unreachable_of(conn, coach_id=coach_id)
+        if statuses.get(coachee_id) != "stopped"
+    )
+    cut_off = {u.coachee_id for u in unreachable}
+    heard = store.last_heard_from(conn, coach_id=coach_id)
+    joined = store.joined_at(conn, coach_id=coach_id)
+    quiet = tuple(
+        Quiet(coachee_id=c.id, name=c.name, last_heard=heard.get(c.id))
+        for c in coachees
+        if c.status == "active" and c.id not in cut_off and heard.get(c.id, joined[c.id]) <= now - quiet_after
+    )
+    caseload = Caseload(
+        coach_id=coach.id, sessions=sessions, quiet=quiet, unreachable=unreachable,
+        on_hold=tuple(c.id for c in coachees if c.status == "hold"),
+        paused=tuple(c.id for c in coachees if c.status == "paused"),
+        left=tuple(c.id for c in coachees if c.status == "stopped"), text="",
+    )
+    text = _text(caseload, names=names, zones=zones, joined=joined, now=now.astimezone(ZoneInfo(default_timezone)),
+                 quiet_after=quiet_after)
+    return caseload.model_copy(update={"text": text})
+
+
+def send_caseload(conn: Connection, *, coach_id: int, now: datetime, default_timezone: str = "UTC") -> int | None:
+    """Queue the overview to the coach's first chat, in the caller's transaction; None if they have no chat."""
+    identities = store.identities_of(conn, coach_id=coach_id)
+    if not identities:
+        return None
+    caseload = build_caseload(conn, coach_id=coach_id, now=now, default_timezone=default_timezone)
+    (outbox_id,) = store.add_outbox(conn, to=store.address_of(identities[0]), replies=[Reply(text=caseload.text)],
+                                    kind="caseload", at=now, coachee_id=None)
+    return outbox_id
+
+
+def _week(today: date) -> tuple[date, date]:
+    monday = today - timedelta(days=today.weekday())
+    return monday, monday + timedelta(days=7)
+
+
+def _sessions_this_week(
+    conn: Connection, coachees: list[Coachee], *, zones: dict[int, ZoneInfo], now: datetime
+) -> tuple[WeekSession, ...]:
+    found = []
+    for coachee in coachees:
+        zone = zones[coachee.id]
+        start, end = _week(now.astimezone(zone).date())
+        for session in store.list_sessions(conn, coachee_id=coachee.id):
+            if session.status != "cancelled" and start <= session.at.astimezone(zone).date() < end:
+                found.append(WeekSession(coachee_id=coachee.id, name=coachee.name, number=session.number,
+                                         at=session.at, timezone=zone.key))
+    return tuple(sorted(found, key=lambda s: s.at))
+
+
+def _text(
+    caseload: Caseload, *, names: dict[int, str], zones: dict[int, ZoneInfo], joined: dict[int, datetime],
+    now: datetime, quiet_after: timedelta,
+) -> str:
+    def day(coachee_id: int, moment: datetime) -> str:
+        return f"{moment.astimezone(zones[coachee_id]):%-d %b}"
+
+    monday, _ = _week(now.date())
+    lines = [f"# Your caseload, week of Monday {monday:%-d %B %Y}", "", "## Sessions this week"]
+    lines += [f"- {s.at.astimezone(ZoneInfo(s.timezone)):%a %-d %b %H:%M} ({s.timezone}): {s.name}, session {s.number}"
+              for s in caseload.sessions] or ["None booked."]
+    lines += ["", f"## Quiet (nothing from them for {quiet_after.days} days or more)"]
+    lines += [f"- {q.name}: last heard from {day(q.coachee_id, q.last_heard)}" if q.last_heard is not None
+              else f"- {q.name}: nothing yet since they were added on {day(q.coachee_id, joined[q.coachee_id])}"
+              for q in caseload.quiet] or ["Nobody."]
+    lines += ["", "## On a safety hold (until you lift it)"]
+    lines += [f"- {names[i]}" for i in caseload.on_hold] or ["Nobody."]
+    lines += ["", "## Can't be reached"]
+    lines += [f"- {u.name}: {u.transport.capitalize()} since {day(u.coachee_id, u.since)}"
+              for u in caseload.unreachable] or ["Nobody."]
+    if caseload.paused:
+        lines += ["", "## Paused at their request", *(f"- {names[i]}" for i in caseload.paused)]
+    if caseload.left:
+        lines += ["", "## Left the programme", *(f"- {names[i]}" for i in caseload.left)]
+    return "\n".join(lines) + "\n"
