@@ -38,8 +38,10 @@ _STATUS_WORDS = {"hold": "on a safety hold (their coach lifts it)", "stopped": "
 ALERT_PRIORITY = 100
 NOTICE_PRIORITY = 50
 STOP_PAYLOAD = "confirm:stop:"
+_CHECKIN_EVERY = {"off": 0, "none": 0, "stop": 0, "never": 0, "weekly": 7, "every week": 7, "fortnightly": 14,
+                  "every two weeks": 14, "every 2 weeks": 14, "daily": 1, "on": 7}
 INVITE_VALID_FOR = timedelta(days=14)
-BARE_COMMANDS = frozenset({"help", "skip", "back", "pause", "resume", "stop", "journal", "privacy"})
+BARE_COMMANDS = frozenset({"help", "skip", "back", "pause", "resume", "stop", "journal", "privacy", "checkins"})
 COACH_COMMANDS = frozenset({"coachees", "digest", "resume", "schedule", "invite", "help"})
 _JOIN = re.compile(r"^\s*(?:/start|join)\s+([A-Za-z0-9_\-]{4,64})\s*$", re.IGNORECASE)
 
@@ -310,7 +312,7 @@ class Engine:
         if turn.data.confirm == "stop" and self._confirm_stop(turn, text):
             return
         bare = text.lower().rstrip("!. ")
-        if text.startswith("/") or bare in BARE_COMMANDS:
+        if text.startswith("/") or bare in BARE_COMMANDS or bare.startswith("checkins "):
             # Slack keeps "/word" for its own slash commands, so a message that is just the word works too.
             self._command(turn, text if text.startswith("/") else "/" + bare)
             return
@@ -494,11 +496,38 @@ class Engine:
                 Button(label="No, stay", payload=f"{STOP_PAYLOAD}no"))))
         elif word == "/journal":
             self._journal(turn)
+        elif word == "/checkins":
+            self._checkins(turn, text.partition(" ")[2].strip())
         elif word.removeprefix("/") in COACH_COMMANDS:
             turn.replies.append(Reply(text=self.wording.coach_only))
         else:
             turn.replies.append(Reply(text=self.wording.unknown_command.format(
                 commands=self.wording.command_list())))
+
+    def _checkins(self, turn: _Turn, choice: str) -> None:
+        """The coachee's own check-in time and frequency: "/checkins 9am", "/checkins fortnightly", "off"."""
+        coachee = turn.coachee
+        assert coachee is not None
+        every = _CHECKIN_EVERY.get(choice.lower())
+        when = parse_when(choice, now=turn.now) if choice and every is None else None
+        if every is None and when is None:
+            current = coachee.checkin_every_days
+            how_often = {None: "the service's usual rhythm", 0: "off", 7: "weekly", 14: "fortnightly"}.get(
+                current, f"every {current} days")
+            turn.replies.append(Reply(text=self.wording.checkins_now.format(
+                name=coachee.first_name, often=how_often, at=coachee.checkin_time or
+                f"{self.config.schedule.checkin_time:%H:%M}")))
+            return
+        if every is not None:
+            store.set_checkin_preferences(turn.conn, coachee.id, every_days=every)
+            done = self.wording.checkins_off if every == 0 else self.wording.checkins_every.format(days=every)
+        else:
+            assert when is not None
+            store.set_checkin_preferences(turn.conn, coachee.id, time_of_day=f"{when:%H:%M}")
+            done = self.wording.checkins_time.format(at=f"{when:%H:%M}")
+        turn.replies.append(Reply(text=done))
+        if self.on_calendar_change is not None:
+            self.on_calendar_change(turn.conn, coachee.id, turn.now)
 
     def _journal(self, turn: _Turn) -> None:
         """A private note between sessions; an unfinished flow waits and picks up afterwards."""

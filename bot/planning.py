@@ -39,6 +39,20 @@ class PlannedJob(BaseModel):
                 f"{self.due_at.astimezone(UTC):%Y%m%dT%H%M}")
 
 
+def schedule_for(schedule: ScheduleConfig, *, checkin_time: str | None, checkin_every_days: int | None
+                 ) -> ScheduleConfig | None:
+    """The service's schedule with the coachee's own check-in choices; None when they chose no check-ins."""
+    if checkin_every_days == 0:
+        return None
+    changes: dict[str, object] = {}
+    if checkin_time:
+        hour, minute = checkin_time.split(":")
+        changes["checkin_time"] = time(int(hour), int(minute))
+    if checkin_every_days:
+        changes["checkin_every"] = timedelta(days=checkin_every_days)
+    return schedule.model_copy(update=changes)
+
+
 def wall_shift(moment: datetime, zone: ZoneInfo, delta: timedelta) -> datetime:
     """`moment` moved by `delta` on the local wall clock, back in UTC."""
     local = moment.astimezone(zone).replace(tzinfo=None) + delta
@@ -97,14 +111,15 @@ def checkin_allowed(moment: datetime, sessions: Sequence[Session], *, schedule: 
 def next_checkin(
     sessions: Sequence[Session], *, after: datetime, schedule: ScheduleConfig, zone: ZoneInfo
 ) -> datetime | None:
-    """The next check-in after `after`: every `checkin_every` from the first session, at `checkin_time` local,
-    skipping those `checkin_allowed` refuses (a weekend one moves to the Monday)."""
+    """The next check-in after `after`: every `checkin_every` (in whole days) from half a step after the first
+    session, at `checkin_time` local, skipping those `checkin_allowed` refuses (a weekend one moves to Monday)."""
     live = sorted((s for s in sessions if s.status != "cancelled"), key=lambda s: s.at)
     if not live or after >= live[-1].at:
         return None
-    step = max(schedule.checkin_every, timedelta(days=1))
+    step = timedelta(days=max(1, schedule.checkin_every.days))
     first_day = live[0].at.astimezone(zone).date()
-    day = first_day + step
+    # Half a step after the first session, so check-ins fall between sessions rather than on them.
+    day = first_day + timedelta(days=max(1, step.days // 2))
     while True:
         moment = at_local(day, schedule.checkin_time, zone)
         if moment >= live[-1].at:

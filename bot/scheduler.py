@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
 
 from bot.caseload import send_caseload
-from bot.config import Config
+from bot.config import Config, ScheduleConfig
 from bot.digest import send_digest
 from bot.engine import Engine, PromptRefused
 from bot.planning import (
@@ -33,6 +33,7 @@ from bot.planning import (
     next_checkin,
     next_monday,
     pre_session_flow,
+    schedule_for,
     session_jobs,
 )
 from bot.storage import jobs as job_store
@@ -87,6 +88,12 @@ class Scheduler:
         coachee = store.get_coachee(conn, coachee_id)
         return ZoneInfo(coachee.timezone or self.config.schedule.default_timezone)
 
+    def checkin_schedule(self, conn: Connection, coachee_id: int) -> ScheduleConfig | None:
+        """The schedule with this coachee's own check-in time and frequency; None if they chose none."""
+        coachee = store.get_coachee(conn, coachee_id)
+        return schedule_for(self.config.schedule, checkin_time=coachee.checkin_time,
+                            checkin_every_days=coachee.checkin_every_days)
+
     def plan_coachee(self, conn: Connection, coachee_id: int, *, now: datetime) -> None:
         """Everything coming for this coachee, from their sessions; safe to call after any change."""
         zone = self.zone_of(conn, coachee_id)
@@ -94,7 +101,8 @@ class Scheduler:
         schedule = self.config.schedule
         planned = [job for job in session_jobs(sessions, coachee_id=coachee_id, schedule=schedule, zone=zone)
                    if job.kind == "post_session" or job.due_at > now - self.lease]
-        checkin = next_checkin(sessions, after=now, schedule=schedule, zone=zone)
+        checkins = self.checkin_schedule(conn, coachee_id)
+        checkin = next_checkin(sessions, after=now, schedule=checkins, zone=zone) if checkins else None
         if checkin is not None:
             planned.append(PlannedJob(kind="checkin", due_at=checkin, coachee_id=coachee_id))
         job_store.replace_pending(conn, coachee_id=coachee_id, kinds=COACHEE_KINDS, jobs=planned)
@@ -197,7 +205,8 @@ class Scheduler:
     def _plan_next_checkin(self, conn: Connection, coachee_id: int, *, after: datetime) -> None:
         zone = self.zone_of(conn, coachee_id)
         sessions = store.list_sessions(conn, coachee_id=coachee_id)
-        nxt = next_checkin(sessions, after=after, schedule=self.config.schedule, zone=zone)
+        checkins = self.checkin_schedule(conn, coachee_id)
+        nxt = next_checkin(sessions, after=after, schedule=checkins, zone=zone) if checkins else None
         if nxt is not None:
             job_store.add_jobs(conn, [PlannedJob(kind="checkin", due_at=nxt, coachee_id=coachee_id)])
 
@@ -237,7 +246,10 @@ class Scheduler:
     def _checkin(self, conn: Connection, coachee_id: int, key: ConversationKey, now: datetime,
                  zone: ZoneInfo) -> Outcome:
         sessions = store.list_sessions(conn, coachee_id=coachee_id)
-        reason = checkin_allowed(now, sessions, schedule=self.config.schedule, zone=zone)
+        checkins = self.checkin_schedule(conn, coachee_id)
+        if checkins is None:
+            return _dropped("the coachee turned check-ins off")
+        reason = checkin_allowed(now, sessions, schedule=checkins, zone=zone)
         if reason is not None and reason != "weekend":
             return _dropped(reason)
         self.engine.start_flow_in(conn, coachee_id=coachee_id, flow="checkin", key=key, now=now)

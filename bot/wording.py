@@ -16,6 +16,7 @@ COMMANDS = (
     ("/pause", "pause our conversation"),
     ("/resume", "carry on after a pause"),
     ("/journal", "note down a private reflection"),
+    ("/checkins", "when check-ins come: /checkins 9am, /checkins fortnightly, /checkins off"),
     ("/privacy", "what I keep and who sees it"),
     ("/stop", "leave the coaching programme"),
 )
@@ -50,6 +51,10 @@ class EngineWording(BaseModel):
     nudge: str
     expired: str
     snooze_over: str
+    checkins_now: str
+    checkins_off: str
+    checkins_every: str
+    checkins_time: str
     coach_hello: str
     coach_only: str
     coach_caseload: str

@@ -27,6 +27,8 @@ class Coachee(_Record):
     timezone: str | None
     consent_store: bool | None
     consent_share: bool | None
+    checkin_time: str | None = None
+    checkin_every_days: int | None = None
 
     @property
     def first_name(self) -> str:

@@ -80,6 +80,9 @@ coachees = Table(
     Column("consent_store", Boolean, nullable=True),
     Column("consent_share", Boolean, nullable=True),
     _when("created_at"),
+    # The coachee's own check-in preferences; None means the service's [schedule] default. 0 days: none.
+    Column("checkin_time", String(5), nullable=True),
+    Column("checkin_every_days", Integer, nullable=True),
 )
 
 # How a person is reached: one row per (transport, platform user id). Coaches and coachees alike.

@@ -83,7 +83,8 @@ def list_coaches(conn: Connection) -> list[Coach]:
 
 _COACHEE_COLUMNS = (
     t.coachees.c.id, t.coachees.c.coach_id, t.coachees.c.name, t.coachees.c.status, t.coachees.c.timezone,
-    t.coachees.c.consent_store, t.coachees.c.consent_share,
+    t.coachees.c.consent_store, t.coachees.c.consent_share, t.coachees.c.checkin_time,
+    t.coachees.c.checkin_every_days,
 )
 
 
@@ -112,6 +113,18 @@ def list_coachees(conn: Connection, *, coach_id: int | None = None) -> list[Coac
 
 def set_coachee_status(conn: Connection, coachee_id: int, status: str) -> None:
     conn.execute(update(t.coachees).where(t.coachees.c.id == coachee_id).values(status=status))
+
+
+def set_checkin_preferences(
+    conn: Connection, coachee_id: int, *, time_of_day: str | None = None, every_days: int | None = None
+) -> None:
+    values: dict[str, object] = {}
+    if time_of_day is not None:
+        values["checkin_time"] = time_of_day
+    if every_days is not None:
+        values["checkin_every_days"] = every_days
+    if values:
+        conn.execute(update(t.coachees).where(t.coachees.c.id == coachee_id).values(**values))
 
 
 def apply_profile(conn: Connection, coachee_id: int, changes: Sequence[ProfileChange]) -> None:

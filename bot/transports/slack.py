@@ -81,7 +81,7 @@ def unescape(text: str) -> str:
 
 
 _SLASH_COMMAND = re.compile(
-    r"(?<![\w/])/(help|skip|back|pause|resume|stop|journal|privacy|coachees|digest|schedule|invite)\b")
+    r"(?<![\w/])/(help|skip|back|pause|resume|stop|journal|privacy|checkins|coachees|digest|schedule|invite)\b")
 
 
 def bare_commands(text: str) -> str:

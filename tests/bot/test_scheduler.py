@@ -102,14 +102,9 @@ async def test_a_six_session_programme_in_two_time_zones_across_the_clock_change
         reminders = [at for at, text in mine if "gentle nudge" in text]
         assert len(reminders) == 6 and all(time(8, 0) <= at.time() < time(21, 0) for at in reminders)
         checkins = [at for at, text in mine if "a quick check-in" in text]
-        # Weekly from the first session; the weeks that fall on a session day are skipped.
-        assert [at.date() for at in checkins] == [d.date() for d in (
-            sessions[0] + timedelta(weeks=1), sessions[1] + timedelta(weeks=1), sessions[2] + timedelta(weeks=1),
-            sessions[3] + timedelta(weeks=1), sessions[4] + timedelta(weeks=1))]
-        for at in checkins:
-            assert at.time() == time(10, 0) and at.weekday() < 5
-            assert all(abs(at - s) >= timedelta(hours=48) for s in sessions)
-            assert sessions[0] < at < sessions[-1]
+        # Weekly, half a week after the first session: the Fridays between the Tuesday sessions.
+        fridays = [sessions[0] + timedelta(days=3 + 7 * week) for week in range(10)]
+        assert [at.date() for at in checkins] == [d.date() for d in fridays]
     # The coach's digest for each session, the day before at 10:00 in the coachee's time.
     digests = [(at, text) for at, who, text in sent if who == "c1" and text.startswith("# Digest")]
     assert len(digests) == 12
@@ -298,3 +293,22 @@ def test_cancelling_or_moving_a_session_re_plans_it(tmp_path: object, action: st
         assert after[-1]["at"] == "2030-04-02T12:00:00+01:00"
     text = run("schedule", "--coachee", coachee)
     assert ("nothing scheduled" in text) if action == "cancel" else ("questions before the session" in text)
+
+
+async def test_a_coachee_chooses_their_own_check_in_time_and_rhythm_or_none(
+    config: Config, screener: MarkerScreener
+) -> None:
+    h, _, sam = await one_booked_coachee(config, screener)
+
+    def checkins() -> list[datetime]:
+        with h.app.db.connect() as conn:
+            return [j.due_at.astimezone(LONDON) for j in job_store.pending_for(conn, coachee_id=sam)
+                    if j.kind == "checkin"]
+
+    assert checkins()[0] == datetime(2026, 10, 9, 10, 0, tzinfo=LONDON)  # the service default: weekly at 10:00
+    assert "at 10:00 your time" in await h.texts("/checkins", user="u9")
+    assert "08:30" in await h.texts("/checkins 8:30am", user="u9")
+    assert "every 14 days" in await h.texts("/checkins fortnightly", user="u9")
+    assert checkins() == [datetime(2026, 10, 13, 8, 30, tzinfo=LONDON)]  # halfway between the first two sessions
+    assert "no more check-ins" in await h.texts("checkins off", user="u9")
+    assert checkins() == []
