@@ -104,8 +104,9 @@ def send_caseload(conn: Connection, *, coach_id: int, now: datetime, default_tim
     if not identities:
         return None
     caseload = build_caseload(conn, coach_id=coach_id, now=now, default_timezone=default_timezone)
-    (outbox_id,) = store.add_outbox(conn, to=store.address_of(identities[0]), replies=[Reply(text=caseload.text)],
-                                    kind="caseload", at=now, coachee_id=None)
+    reply = Reply(text=caseload.text, markdown=True)
+    (outbox_id,) = store.add_outbox(conn, to=store.address_of(identities[0]), replies=[reply], kind="caseload", at=now,
+                                    coachee_id=None)
     return outbox_id
 
 

@@ -87,7 +87,7 @@ def queue_digest(conn: Connection, digest: Digest, *, now: datetime) -> int | No
     if digest.chart_png is not None:
         attachment = Attachment(filename=CHART_NAME, media_type="image/png", data=digest.chart_png)
     (outbox_id,) = store.add_outbox(conn, to=store.address_of(identities[0]), kind="digest", at=now,
-                                    replies=[Reply(text=digest.text, attachment=attachment)],
+                                    replies=[Reply(text=digest.text, attachment=attachment, markdown=True)],
                                     coachee_id=digest.coachee_id)
     return outbox_id
 

@@ -44,6 +44,7 @@ class Reply(BaseModel):
     text: str
     buttons: tuple[Button, ...] = ()
     attachment: Attachment | None = None
+    markdown: bool = False  # the coach's digest and caseload: headings, bold and bullets, shown natively
 
 
 class InboundMessage(BaseModel):

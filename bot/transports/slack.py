@@ -35,6 +35,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, SlackConfig
+from bot.markup import slack_mrkdwn
 from bot.ratelimit import RateLimits
 from bot.transports.base import DeliveryError, InboundHandler
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
@@ -406,6 +407,9 @@ class SlackTransport:
             if reply.buttons:
                 response = await self.client.chat_postMessage(
                     channel=channel, text=escape(reply.text), blocks=reply_blocks(reply))
+            elif reply.markdown:
+                response = await self.client.chat_postMessage(channel=channel, text=slack_mrkdwn(escape(reply.text)),
+                                                              mrkdwn=True)
             else:
                 response = await self.client.chat_postMessage(channel=channel, text=escape(reply.text), mrkdwn=False)
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:

@@ -18,13 +18,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from telegram import BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.constants import ChatType
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import TelegramConfig
 from bot.engine import TurnFailed
+from bot.markup import telegram_html
 from bot.ratelimit import RateLimits
 from bot.transports.base import DeliveryError, InboundHandler, TransportSetupError
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
@@ -296,24 +297,31 @@ class TelegramTransport:
 
     async def _send_reply(self, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None) -> Message:
         attachment = reply.attachment
+        text = telegram_html(reply.text) if reply.markdown else reply.text
+        mode = ParseMode.HTML if reply.markdown else None
         if attachment is None:
-            return await self._send_text(chat_id, reply.text, markup)
-        caption: str | None = reply.text
-        if len(reply.text) > MAX_CAPTION:
-            await self._send_text(chat_id, reply.text, None)
+            return await self._send_text(chat_id, text, markup, mode=mode)
+        caption: str | None = text
+        if len(text) > MAX_CAPTION:
+            await self._send_text(chat_id, text, None, mode=mode)
             caption = None
         file = InputFile(attachment.data, filename=attachment.filename)
         bot = self.application.bot
         if is_photo(attachment):
-            return await bot.send_photo(chat_id, photo=file, caption=caption or None, reply_markup=markup)
-        return await bot.send_document(chat_id, document=file, caption=caption or None, reply_markup=markup)
+            return await bot.send_photo(chat_id, photo=file, caption=caption or None, reply_markup=markup,
+                                        parse_mode=mode if caption else None)
+        return await bot.send_document(chat_id, document=file, caption=caption or None, reply_markup=markup,
+                                       parse_mode=mode if caption else None)
 
-    async def _send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> Message:
+    async def _send_text(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, *, mode: str | None = None
+    ) -> Message:
         chunks = split_text(text)
         sent: Message | None = None
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
-            sent = await self.application.bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
+            sent = await self.application.bot.send_message(chat_id, chunk, reply_markup=markup if last else None,
+                                                           parse_mode=mode)
         assert sent is not None
         return sent
 
