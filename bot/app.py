@@ -17,6 +17,7 @@ from bot.engine import Engine, Screener, utc_now
 from bot.outbox import OutboxSender
 from bot.scheduler import Scheduler
 from bot.storage import store
+from bot.storage.crypto import install_keys
 from bot.storage.db import open_engine, upgrade
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
@@ -106,6 +107,7 @@ def build_app(
     migrate: bool = True,
 ) -> App:
     """Everything the bot needs, validated at start-up: a bad flow or config stops it here."""
+    install_keys(key.get_secret_value() for key in config.security.encryption_keys)  # before any row is read
     db = open_engine(config.database.url, echo=config.database.echo)
     if migrate:
         upgrade(db)

@@ -24,6 +24,8 @@ from bot.digest import build_digest, queue_digest
 from bot.engine import INVITE_VALID_FOR, PromptRefused, lift_hold, utc_now
 from bot.storage import jobs as job_store
 from bot.storage import store
+from bot.storage.crypto import make_key, rotate
+from bot.storage.erasure import erase_coachee, export_coachee, scrub_freed_pages
 from bot.transports.base import TransportSetupError
 from flows.registry import FlowError
 
@@ -60,6 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     _person_args(coachee_add)
     coachee.add_parser("list").add_argument("--json", action="store_true")
     coachee.add_parser("resume", help="lift a safety hold (the coach's decision)").add_argument("id", type=int)
+    coachee_export = coachee.add_parser("export", help="everything held about a coachee, as JSON")
+    coachee_export.add_argument("id", type=int)
+    coachee_export.add_argument("--json", action="store_true", help="(the output is JSON either way)")
+    coachee_erase = coachee.add_parser("erase", help="delete a coachee's personal data; can't be undone")
+    coachee_erase.add_argument("id", type=int)
+    coachee_erase.add_argument("--yes", action="store_true", help="confirm: required, as nothing is asked")
+    coachee_erase.add_argument("--json", action="store_true")
 
     sub.add_parser("invite", help="a single-use invite code").add_argument("--coach", type=int, required=True)
 
@@ -95,6 +104,8 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="action", required=True, parser_class=_Parser)
     db.add_parser("upgrade", help="apply migrations")
+    db.add_parser("rotate-key", help="re-encrypt stored text with the first of security.encryption_keys")
+    db.add_parser("new-key", help="print a fresh encryption key for security.encryption_keys")
     doctor = sub.add_parser("doctor", help="check config, database, services directory age, transport reachability")
     doctor.add_argument("--json", action="store_true")
     return root
@@ -235,6 +246,8 @@ def cmd_coachee(app: App, args: argparse.Namespace) -> int:
             print(f"onboarding for {coachee.name} is in the outbox; the bot will open a Slack DM")
         print(coachee.id)
         return 0
+    if args.action in ("export", "erase"):
+        return _coachee_data(app, args, now=now)
     with app.db.begin() as conn:
         if args.action == "resume":
             coachee = store.get_coachee(conn, args.id)
@@ -256,6 +269,29 @@ def cmd_coachee(app: App, args: argparse.Namespace) -> int:
     else:
         for row in rows:
             print(f"{row['id']}\t{row['name']}\tcoach {row['coach_id']}\t{row['status']}\t{row['transport'] or '-'}")
+    return 0
+
+
+def _coachee_data(app: App, args: argparse.Namespace, *, now: datetime) -> int:
+    """`coachee export ID`: all of it as JSON on stdout. `coachee erase ID --yes`: all of it deleted, but for
+    anonymous safety counts; no message goes to the coachee (the operator is acting on their request)."""
+    if args.action == "export":
+        with app.db.connect() as conn:
+            export = export_coachee(conn, args.id, now=now)
+        print(export.to_json())
+        return 0
+    if not args.yes:
+        raise UsageError(f"coachbot coachee erase: this deletes everything held about coachee {args.id} and can't "
+                         "be undone; add --yes to confirm")
+    with app.db.begin() as conn:
+        report = erase_coachee(conn, args.id)
+    scrub_freed_pages(app.db)
+    if args.json:
+        _print_json({"id": report.coachee_id, "deleted": report.deleted,
+                     "safety_events_kept": report.safety_events_kept})
+    else:
+        print(f"erased coachee {report.coachee_id}: {report.total} rows deleted; {report.safety_events_kept} safety "
+              "events kept as anonymous counts")
     return 0
 
 
@@ -385,8 +421,26 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db(app: App, _args: argparse.Namespace) -> int:
+def cmd_db(app: App, args: argparse.Namespace) -> int:
+    if args.action == "rotate-key":
+        return cmd_rotate_key(app)
     print("database is up to date")
+    return 0
+
+
+def cmd_rotate_key(app: App) -> int:
+    """Every encrypted column, re-encrypted with the newest key (and plain text from before, encrypted)."""
+    written = rotate(app.db)
+    for column, count in written.items():
+        print(f"{column}\t{count} re-encrypted")
+    print(f"done: everything stored is now encrypted with the first key ({sum(written.values())} values changed); "
+          "the other keys can be removed from security.encryption_keys")
+    return 0
+
+
+def cmd_new_key(_app: App | None, _args: argparse.Namespace) -> int:
+    """Needs no config or database: a key for the operator to put first in security.encryption_keys."""
+    print(make_key())
     return 0
 
 
@@ -413,6 +467,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_screen(None, args)
         if args.command == "doctor":
             return cmd_doctor(None, args)
+        if args.command == "db" and args.action == "new-key":
+            return cmd_new_key(None, args)
         config: Config = load_config(args.config)
         app = build_app(config)
         return COMMANDS[args.command](app, args)

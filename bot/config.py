@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from cryptography.fernet import Fernet
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
 
 from bot.durations import parse_duration
 from safety.types import Tier
@@ -146,6 +147,48 @@ class SafetyConfig(_Section):
     services: tuple[ServiceEntry, ...] = DEFAULT_SERVICES
 
 
+class SecurityConfig(_Section):
+    """Encryption at rest (docs/SECURITY.md): the first key encrypts, every key decrypts; none means plain text."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)  # never echo a key
+
+    environment: Literal["development", "production"] = "development"
+    encryption_keys: tuple[SecretStr, ...] = ()
+
+    @field_validator("encryption_keys", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):  # from COACHBOT_ENCRYPTION_KEYS: newest first, comma-separated
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        for n, key in enumerate(value, start=1):
+            try:
+                Fernet(key.get_secret_value().encode("ascii"))
+            except (ValueError, UnicodeEncodeError):
+                raise ValueError(f"key {n} is not a Fernet key (44 characters of url-safe base64; make one with "
+                                 "`coachbot db new-key`)") from None
+        return value
+
+
+class PrivacyConfig(_Section):
+    """Retention (docs/PRIVACY.md): a daily job deletes a coachee's free text this long after their last session."""
+
+    retention_after: timedelta = timedelta(days=365)
+
+    @field_validator("retention_after", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        if not isinstance(value, str | int | float):
+            raise ValueError("expected an ISO 8601 duration like 'P365D' or a number of seconds")
+        return parse_duration(value)
+
+
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     console: ConsoleConfig = ConsoleConfig()
@@ -153,6 +196,8 @@ class Config(_Section):
     slack: SlackConfig = SlackConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     safety: SafetyConfig = SafetyConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    security: SecurityConfig = SecurityConfig()
 
 
 # Secrets may live in the environment instead of the file: (section, key) -> variable.
@@ -163,6 +208,7 @@ SECRET_ENV: dict[tuple[str, str], str] = {
     ("slack", "app_token"): "COACHBOT_SLACK_APP_TOKEN",
     ("slack", "signing_secret"): "COACHBOT_SLACK_SIGNING_SECRET",
     ("database", "url"): "COACHBOT_DATABASE_URL",
+    ("security", "encryption_keys"): "COACHBOT_ENCRYPTION_KEYS",
 }
 
 

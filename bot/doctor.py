@@ -61,7 +61,13 @@ def check_config(config: Config, *, source: str | None) -> list[Check]:
     note = f"transports: {', '.join(enabled)}" if enabled else "no transports"
     if enabled == ["console"]:
         note += " (console only: fine for a demo, coachees need Telegram or Slack)"
+    note += f"; {config.security.environment}, {_encryption(config)}"
     found = [Check("config", "ok", f"{where}; {note}")]
+    if config.security.environment == "production" and not config.security.encryption_keys:
+        found.append(Check("config", "warn", "encryption at rest is off in production: answers, conversations and "
+                                             "messages are stored as plain text; set security.encryption_keys (or "
+                                             "COACHBOT_ENCRYPTION_KEYS), then run `coachbot db rotate-key` to "
+                                             "encrypt what is already stored (see docs/SECURITY.md)"))
     if not enabled:
         found.append(Check("config", "warn", "no transport is enabled, so `coachbot run` will refuse to start "
                                              "(fine for a machine that only runs admin commands)"))
@@ -70,6 +76,11 @@ def check_config(config: Config, *, source: str | None) -> list[Check]:
         found.append(Check("config", "warn", "safety.alert is 'coach+safeguarding' but safety.safeguarding_contact "
                                              "is empty, so only the coach is alerted"))
     return found
+
+
+def _encryption(config: Config) -> str:
+    count = len(config.security.encryption_keys)
+    return f"encryption at rest on ({count} key{'s' if count != 1 else ''})" if count else "encryption at rest off"
 
 
 def _telegram_settings(telegram: TelegramConfig) -> list[Check]:

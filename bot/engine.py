@@ -22,8 +22,9 @@ from bot.digest import render_digest
 from bot.facts import StoredFacts
 from bot.locks import KeyedLocks
 from bot.storage import store
+from bot.storage.erasure import FAREWELL, erase_coachee, export_coachee, scrub_freed_pages
 from bot.storage.records import Coach, Coachee, Conversation, ConversationData, Identity
-from bot.types import Button, ConversationKey, InboundMessage, Reply
+from bot.types import Attachment, Button, ConversationKey, InboundMessage, Reply
 from bot.wording import EngineWording
 from flows.parsing import Parsed, parse_when, parse_yes_no
 from flows.stepper import FlowContext, FlowRunner, Position, RecordedAnswer, StepResult
@@ -38,10 +39,14 @@ _STATUS_WORDS = {"hold": "on a safety hold (their coach lifts it)", "stopped": "
 ALERT_PRIORITY = 100
 NOTICE_PRIORITY = 50
 STOP_PAYLOAD = "confirm:stop:"
+FORGET_PAYLOAD = "confirm:forget:"
+MY_DATA_FILE = "coachbot-my-data.json"
+DATA_COMMANDS = frozenset({"mydata", "forget"})  # a person's rights over their data outlast the programme
 _CHECKIN_EVERY = {"off": 0, "none": 0, "stop": 0, "never": 0, "weekly": 7, "every week": 7, "fortnightly": 14,
                   "every two weeks": 14, "every 2 weeks": 14, "daily": 1, "on": 7}
 INVITE_VALID_FOR = timedelta(days=14)
-BARE_COMMANDS = frozenset({"help", "skip", "back", "pause", "resume", "stop", "journal", "privacy", "checkins"})
+BARE_COMMANDS = frozenset({"help", "skip", "back", "pause", "resume", "stop", "journal", "privacy", "checkins",
+                           *DATA_COMMANDS})
 COACH_COMMANDS = frozenset({"coachees", "digest", "resume", "schedule", "invite", "help"})
 _JOIN = re.compile(r"^\s*(?:/start|join)\s+([A-Za-z0-9_\-]{4,64})\s*$", re.IGNORECASE)
 
@@ -75,6 +80,7 @@ class _Turn:
     coachee: Coachee | None = None
     coach: Coach | None = None
     replies: list[Reply] = field(default_factory=list)
+    erased: bool = False  # /forget confirmed: their rows are gone, the conversation included
 
     @property
     def data(self) -> ConversationData:
@@ -170,7 +176,7 @@ class Engine:
         coach = store.get_coach(conn, coachee.coach_id)
         step = self.flows.start(flow, self._context_for(conn, coachee, coach, now))
         # A new flow replaces whatever was unanswered, cleanly: answers given so far stay stored.
-        data = conversation.data.model_copy(update={"position": step.position, "paused": None,
+        data = conversation.data.model_copy(update={"position": step.position, "paused": None, "confirm": None,
                                                     "interrupted": None, "nudged": False, "snoozed": False})
         if coachee.consent_store:
             self._store_step(conn, coachee, step, now)
@@ -190,7 +196,7 @@ class Engine:
             return False
         ctx = self._context_for(conn, coachee, store.get_coach(conn, coachee.coach_id), now)
         reply = self.flows.question(position, ctx, lead=self.wording.nudge.format(name=coachee.first_name))
-        data = data.model_copy(update={"nudged": True})
+        data = data.model_copy(update={"nudged": True, "confirm": None})
         store.add_outbox(conn, to=key, replies=[reply], kind="prompt", at=now, coachee_id=coachee_id)
         store.save_conversation(conn, conversation.model_copy(
             update={"data": data, "wake_at": self._wake_at(data, now)}), at=now)
@@ -237,6 +243,8 @@ class Engine:
                 reply = Reply(text=self.wording.expired.format(name=name))
                 log.info("coachee %s: unanswered %s flow expired", coachee.id, position.flow)
                 data = data.model_copy(update={"position": None, "nudged": False, "interrupted": None})
+            # Asked something since, a pending "are you sure?" lapses: a "yes" now answers this, never that.
+            data = data.model_copy(update={"confirm": None})
             store.add_outbox(conn, to=key, replies=[reply], kind="prompt", at=now, coachee_id=coachee.id)
             store.save_conversation(conn, conversation.model_copy(
                 update={"data": data, "wake_at": self._wake_at(data, now)}), at=now)
@@ -257,6 +265,9 @@ class Engine:
             if conversation is None:
                 conversation = store.create_conversation(
                     conn, msg.key, coachee_id=identity.coachee_id if identity else None, at=now)
+            # The receipt keeps its conversation, so it goes when the person's data is erased.
+            store.link_receipt(conn, transport=msg.key.transport, message_id=msg.message_id,
+                               conversation_id=conversation.id)
             # The screen runs before any flow logic, on every free-text message, answers included.
             screening = None
             if msg.text is not None:
@@ -269,12 +280,18 @@ class Engine:
             elif identity and identity.coach_id is not None:
                 turn.coach = store.get_coach(conn, identity.coach_id)
             self._route(turn)
-            self._remember(turn)
-            turn.conversation = turn.conversation.model_copy(
-                update={"wake_at": self._wake_at(turn.conversation.data, now)})
-            store.add_outbox(conn, to=msg.key, replies=turn.replies, kind="reply", at=now,
-                             coachee_id=turn.coachee.id if turn.coachee else None)
-            store.save_conversation(conn, turn.conversation, at=now)
+            if turn.erased:
+                # Written after the erasure, in its transaction: the goodbye belongs to no one's record.
+                store.add_outbox(conn, to=msg.key, replies=turn.replies, kind=FAREWELL, at=now, coachee_id=None)
+            else:
+                self._remember(turn)
+                turn.conversation = turn.conversation.model_copy(
+                    update={"wake_at": self._wake_at(turn.conversation.data, now)})
+                store.add_outbox(conn, to=msg.key, replies=turn.replies, kind="reply", at=now,
+                                 coachee_id=turn.coachee.id if turn.coachee else None)
+                store.save_conversation(conn, turn.conversation, at=now)
+        if turn.erased:
+            scrub_freed_pages(self.db)
 
     def _follow_to_new_chat(
         self, conn: Connection, identity: Identity, key: ConversationKey
@@ -303,15 +320,21 @@ class Engine:
             self._stranger_turn(turn)
             return
         if self._safety(turn):
+            turn.update(confirm=None)  # a pending "are you sure?" lapses: the next "yes" may answer the safety question
             return
         coachee = turn.coachee
-        if coachee.status == "stopped":
-            turn.replies.append(Reply(text=self._fill(self.wording.stopped, turn)))
-            return
         text = (turn.msg.text or "").strip()
-        if turn.data.confirm == "stop" and self._confirm_stop(turn, text):
+        if turn.data.confirm == "forget" and self._confirm_forget(turn, text):
+            return
+        if (turn.msg.payload or "").startswith(FORGET_PAYLOAD):
+            turn.replies.append(Reply(text=self.wording.forget_expired))  # a button from an older question
             return
         bare = text.lower().rstrip("!. ")
+        if coachee.status == "stopped" and (bare.split() or [""])[0].lstrip("/").split("@")[0] not in DATA_COMMANDS:
+            turn.replies.append(Reply(text=self._fill(self.wording.stopped, turn)))
+            return
+        if turn.data.confirm == "stop" and self._confirm_stop(turn, text):
+            return
         if text.startswith("/") or bare in BARE_COMMANDS or bare.startswith("checkins "):
             # Slack keeps "/word" for its own slash commands, so a message that is just the word works too.
             self._command(turn, text if text.startswith("/") else "/" + bare)
@@ -496,6 +519,13 @@ class Engine:
                 Button(label="No, stay", payload=f"{STOP_PAYLOAD}no"))))
         elif word == "/journal":
             self._journal(turn)
+        elif word == "/mydata":
+            self._my_data(turn)
+        elif word == "/forget":
+            turn.update(confirm="forget")
+            turn.replies.append(Reply(text=self._fill(self.wording.forget_confirm, turn), buttons=(
+                Button(label="Yes, delete it all", payload=f"{FORGET_PAYLOAD}yes"),
+                Button(label="No, keep it", payload=f"{FORGET_PAYLOAD}no"))))
         elif word == "/checkins":
             self._checkins(turn, text.partition(" ")[2].strip())
         elif word.removeprefix("/") in COACH_COMMANDS:
@@ -546,6 +576,8 @@ class Engine:
         assert coachee is not None
         payload = turn.msg.payload or ""
         answer = payload.removeprefix(STOP_PAYLOAD) if payload.startswith(STOP_PAYLOAD) else None
+        if answer not in (None, "yes", "no"):
+            answer = None  # a malformed button is no answer, never a yes
         if answer is None and not text.startswith("/"):
             parsed = parse_yes_no(text)
             answer = parsed.value if isinstance(parsed, Parsed) else None
@@ -564,6 +596,40 @@ class Engine:
         self._send_to_coach(turn, turn.coach.id, Reply(text=self.wording.coach_stopped.format(
             coachee=coachee.name)), kind="notice", priority=NOTICE_PRIORITY)
         log.info("coachee %s left the programme", coachee.id)
+        return True
+
+    def _my_data(self, turn: _Turn) -> None:
+        """A copy of everything held about them, as a JSON file sent to them alone."""
+        assert turn.coachee is not None
+        export = export_coachee(turn.conn, turn.coachee.id, now=turn.now)
+        turn.replies.append(Reply(text=self._fill(self.wording.my_data, turn), attachment=Attachment(
+            filename=MY_DATA_FILE, media_type="application/json", data=export.to_json().encode("utf-8"))))
+        log.info("coachee %s was sent their data (/mydata)", turn.coachee.id)
+
+    def _confirm_forget(self, turn: _Turn, text: str) -> bool:
+        """The answer to "delete everything?"; False when they moved on to something else (nothing is deleted)."""
+        coachee = turn.coachee
+        assert coachee is not None
+        payload = turn.msg.payload or ""
+        answer = payload.removeprefix(FORGET_PAYLOAD) if payload.startswith(FORGET_PAYLOAD) else None
+        if answer is None and not text.startswith("/"):
+            parsed = parse_yes_no(text)
+            answer = parsed.value if isinstance(parsed, Parsed) else None
+        turn.update(confirm=None)
+        if answer is None:
+            return False
+        if answer != "yes":
+            turn.replies.append(Reply(text=self._fill(self.wording.forget_cancelled, turn)))
+            if turn.data.position is not None and coachee.status == "active":
+                turn.replies.append(self.flows.question(turn.data.position, self._context(turn)))
+            return True
+        erase_coachee(turn.conn, coachee.id)
+        turn.erased, turn.coachee = True, None
+        turn.replies[:] = [Reply(text=self.wording.forget_done)]  # no name: this row outlives their record
+        if turn.coach is not None:
+            self._send_to_coach(turn, turn.coach.id, Reply(text=self.wording.coach_forgot), kind="notice",
+                                priority=NOTICE_PRIORITY)
+        log.info("coachee %s erased their data (/forget)", coachee.id)
         return True
 
     def _resume(self, turn: _Turn) -> None:

@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import Engine as Database
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from bot.ratelimit import NO_LIMITS, Pacer, RateLimits
 from bot.storage import schema as t
 from bot.storage import store
+from bot.storage.erasure import FAREWELL
 from bot.storage.records import OutboxRow
 from bot.transports.base import DeliveryError, Transport
 from bot.types import ConversationKey, Outbound, Reply
@@ -221,6 +222,8 @@ class OutboxSender:
             if row.kind == "alert":
                 conn.execute(update(t.safety_events).where(t.safety_events.c.alert_outbox_id == row.id)
                              .values(alert_delivered=True))
+            if row.kind == FAREWELL:  # the last word to someone erased: once delivered, nothing of them stays
+                conn.execute(delete(t.outbox).where(t.outbox.c.id == row.id))
         return None
 
     def _unreachable(self, row: OutboxRow) -> None:

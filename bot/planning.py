@@ -17,10 +17,11 @@ from pydantic import BaseModel, ConfigDict
 from bot.config import ScheduleConfig
 from bot.storage.records import Session
 
-JobKind = Literal["pre_session", "reminder", "digest", "post_session", "checkin", "caseload"]
+JobKind = Literal["pre_session", "reminder", "digest", "post_session", "checkin", "caseload", "retention"]
 UPCOMING = ("planned", "moved")
 AROUND_SESSION = timedelta(hours=48)
 NIGHT_STARTS, MORNING = time(21, 0), time(8, 0)
+RETENTION_AT = time(3, 0)  # the daily retention job, in the service's default time zone
 
 
 class PlannedJob(BaseModel):
@@ -144,6 +145,16 @@ def next_monday(after: datetime, *, clock: time, zone: ZoneInfo) -> datetime:
             moment = at_local(day, clock, zone)
             if moment > after:
                 return moment
+        day += timedelta(days=1)
+
+
+def next_daily(after: datetime, *, clock: time, zone: ZoneInfo) -> datetime:
+    """The first `clock` local strictly after `after`: one a day, so a daily job's key is its date."""
+    day = after.astimezone(zone).date()
+    while True:
+        moment = at_local(day, clock, zone)
+        if moment > after:
+            return moment
         day += timedelta(days=1)
 
 

@@ -1,5 +1,5 @@
-"""The scheduler: pre-session questions, reminders, digests, post-session actions, check-ins and the
-Monday caseload, as rows in the database.
+"""The scheduler: pre-session questions, reminders, digests, post-session actions, check-ins, the
+Monday caseload and the daily retention purge, as rows in the database.
 
 Each job is claimed in one statement and its work is written in the same transaction that marks it done,
 so it runs exactly once across restarts and workers. A worker that dies mid-job leaves it claimed but
@@ -26,11 +26,13 @@ from bot.config import Config, ScheduleConfig
 from bot.digest import send_digest
 from bot.engine import Engine, PromptRefused
 from bot.planning import (
+    RETENTION_AT,
     UPCOMING,
     PlannedJob,
     checkin_allowed,
     morning_if_night,
     next_checkin,
+    next_daily,
     next_monday,
     pre_session_flow,
     schedule_for,
@@ -38,6 +40,7 @@ from bot.planning import (
 )
 from bot.storage import jobs as job_store
 from bot.storage import store
+from bot.storage.erasure import purge_expired
 from bot.storage.jobs import JobRow
 from bot.storage.records import Session
 from bot.types import ConversationKey
@@ -112,10 +115,17 @@ class Scheduler:
         monday = next_monday(now, clock=self.config.schedule.caseload_time, zone=zone)
         job_store.add_jobs(conn, [PlannedJob(kind="caseload", due_at=monday, coach_id=coach_id)])
 
+    def plan_retention(self, conn: Connection, *, now: datetime) -> None:
+        """The next daily retention purge: one job for the whole service, keyed by its date."""
+        zone = ZoneInfo(self.config.schedule.default_timezone)
+        job_store.add_jobs(conn, [PlannedJob(kind="retention", due_at=next_daily(now, clock=RETENTION_AT, zone=zone))])
+
     def plan_all(self) -> None:
-        """At start-up: make sure every coach and coachee has their next jobs (idempotent)."""
+        """At start-up: make sure every coach and coachee has their next jobs, and the service its daily retention
+        purge (idempotent)."""
         now = self.clock()
         with self.db.begin() as conn:
+            self.plan_retention(conn, now=now)
             for coach in store.list_coaches(conn):
                 self.plan_coach(conn, coach.id, now=now)
             for coachee in store.list_coachees(conn):
@@ -180,6 +190,9 @@ class Scheduler:
         if job.kind == "caseload" and job.coach_id is not None:
             with self.db.begin() as conn:
                 self.plan_coach(conn, job.coach_id, now=max(job.due_at, now) + timedelta(minutes=1))
+        if job.kind == "retention":
+            with self.db.begin() as conn:
+                self.plan_retention(conn, now=max(job.due_at, now) + timedelta(minutes=1))
 
     @asynccontextmanager
     async def _locked(self, key: ConversationKey | None) -> AsyncIterator[None]:
@@ -215,6 +228,8 @@ class Scheduler:
     def _work(self, conn: Connection, job: JobRow, key: ConversationKey | None, now: datetime) -> Outcome:
         if job.kind == "caseload":
             return self._caseload(conn, job, now)
+        if job.kind == "retention":
+            return self._retention(conn, now)
         assert job.coachee_id is not None and key is not None
         coachee = store.get_coachee(conn, job.coachee_id)
         zone = ZoneInfo(coachee.timezone or self.config.schedule.default_timezone)
@@ -267,6 +282,12 @@ class Scheduler:
         sent = send_digest(conn, coachee_id=job.coachee_id, flows=self.engine.flows.registry, now=now,
                            default_timezone=self.config.schedule.default_timezone, session_id=job.session_id)
         return _done() if sent is not None else _dropped("the coach has no chat to send the digest to")
+
+    def _retention(self, conn: Connection, now: datetime) -> Outcome:
+        done = purge_expired(conn, now=now, retention=self.config.privacy.retention_after)
+        return _done(f"free text deleted for {done.coachees} coachees whose programme ended "
+                     f"({done.answers} answers, {done.actions} actions, {done.conversations} conversations, "
+                     f"{done.outbox} messages)")
 
     def _caseload(self, conn: Connection, job: JobRow, now: datetime) -> Outcome:
         assert job.coach_id is not None

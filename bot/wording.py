@@ -18,6 +18,8 @@ COMMANDS = (
     ("/journal", "note down a private reflection"),
     ("/checkins", "when check-ins come: /checkins 9am, /checkins fortnightly, /checkins off"),
     ("/privacy", "what I keep and who sees it"),
+    ("/mydata", "a copy of everything I keep about you"),
+    ("/forget", "delete everything I keep about you"),
     ("/stop", "leave the coaching programme"),
 )
 
@@ -48,6 +50,12 @@ class EngineWording(BaseModel):
     stop_cancelled: str
     stop_done: str
     coach_stopped: str
+    my_data: str
+    forget_confirm: str
+    forget_cancelled: str
+    forget_done: str
+    forget_expired: str
+    coach_forgot: str
     nudge: str
     expired: str
     snooze_over: str

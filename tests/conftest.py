@@ -1,13 +1,21 @@
-"""Shared fixtures: a real SQLite file, the real app wiring, and the in-memory transport."""
+"""Shared fixtures: a real database (SQLite, and PostgreSQL too for tests/bot and tests/flows), the real app
+wiring, and the in-memory transport."""
 
 from __future__ import annotations
 
+import os
+import secrets
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import App, build_app
 from bot.config import Config, DatabaseConfig
@@ -37,9 +45,163 @@ class MarkerScreener:
         return Screening(tier=tier, rules=rules, ruleset_version="test")
 
 
+# PostgreSQL: the server every test can use (CI has one; a developer without one gets a skip).
+POSTGRES_URL_ENV = "COACHBOT_TEST_POSTGRES_URL"
+REQUIRE_POSTGRES_ENV = "COACHBOT_REQUIRE_POSTGRES"  # CI sets it to 1: no PostgreSQL fails the run, never skips
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BOTH_BACKENDS = ("bot", "flows")  # test folders whose database tests run on SQLite and on PostgreSQL
+BACKENDS = ("sqlite", "postgresql")
+# Tests about SQLite itself (pragmas, files); a test can say so with @pytest.mark.sqlite_only as well.
+SQLITE_ONLY = frozenset({
+    "tests/bot/test_storage.py::test_sqlite_runs_in_wal_mode_with_foreign_keys",
+})
+
+
+def postgres_required() -> bool:
+    return os.environ.get(REQUIRE_POSTGRES_ENV, "") not in ("", "0")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: a database test about SQLite itself; not run on PostgreSQL")
+
+
+def _sqlite_only(definition: pytest.Function) -> bool:
+    return definition.get_closest_marker("sqlite_only") is not None or definition.nodeid in SQLITE_ONLY
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test in tests/bot and tests/flows that touches the database runs once per backend."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    tests = Path(__file__).resolve().parent
+    folder = metafunc.definition.path.resolve().relative_to(tests).parts[0]
+    if folder not in BOTH_BACKENDS:
+        return  # the default: SQLite only, without a test id
+    if _sqlite_only(metafunc.definition):
+        metafunc.parametrize("backend", ["sqlite"], indirect=True)
+        return
+    metafunc.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+                         indirect=True)
+
+
+@dataclass
+class PostgresServer:
+    """The PostgreSQL server the tests use. Each test gets a schema of its own in the one database, named in the
+    URL itself (search_path), so every app, restart and CLI process given that URL sees the same tables."""
+
+    url: URL
+    admin: Engine
+    dropping: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-test-schema"))
+    drops: list[Future[None]] = field(default_factory=list)
+
+    def new_schema(self) -> tuple[str, str]:
+        schema = f"coachbot_test_{secrets.token_hex(6)}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        # Not waiting for each commit to reach the disk is safe for a throwaway schema, and makes commits 10x faster.
+        options = f"-csearch_path={schema} -csynchronous_commit=off"
+        url = self.url.update_query_dict({"options": options, "application_name": schema})
+        return schema, url.render_as_string(hide_password=False)
+
+    def drop_schema(self, schema: str) -> None:
+        with self.admin.connect() as conn:
+            # Connections a test left open (an app it never disposed) would hold the schema's tables.
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE application_name = :name AND pid <> pg_backend_pid()"), {"name": schema})
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+    def drop_later(self, schema: str) -> None:
+        """Drop it in the background while the next test runs: nothing but this schema's URL can reach it."""
+        self.drops.append(self.dropping.submit(self.drop_schema, schema))
+
+    def close(self) -> None:
+        self.dropping.shutdown(wait=True)
+        failed = [str(d.exception()) for d in self.drops if d.exception() is not None]
+        self.admin.dispose()
+        if failed:
+            warnings.warn(f"{len(failed)} test schema(s) could not be dropped: {failed[0]}", stacklevel=1)
+
+
+def _connect_postgres() -> PostgresServer | str:
+    """The server, or why it can't be used."""
+    url = make_url(os.environ.get(POSTGRES_URL_ENV) or DEFAULT_POSTGRES_URL)
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    hint = f"set {POSTGRES_URL_ENV} or start it"
+    try:
+        admin = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except ModuleNotFoundError as exc:
+        return f"PostgreSQL driver {exc.name!r} not installed (pip install -e '.[dev]'); {hint}"
+    except (SQLAlchemyError, ValueError) as exc:
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return f"PostgreSQL not reachable on {where}; {hint} ({first})"
+    return PostgresServer(url=url, admin=admin)
+
+
+_postgres: list[PostgresServer | str] = []  # the one attempt per session, made when a test first needs it
+
+
+def postgres_server() -> PostgresServer | str:
+    if not _postgres:
+        _postgres.append(_connect_postgres())
+    return _postgres[0]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """CI: without PostgreSQL, stop before any test runs (the PostgreSQL tests must run there, not skip)."""
+    if postgres_required():
+        server = postgres_server()
+        if isinstance(server, str):
+            raise pytest.UsageError(f"{REQUIRE_POSTGRES_ENV}={os.environ[REQUIRE_POSTGRES_ENV]}: {server}")
+
+
+_skipped_on_postgres: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "[postgresql" in report.nodeid:
+        _skipped_on_postgres.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _postgres and isinstance(_postgres[0], PostgresServer):
+        _postgres[0].close()
+    if postgres_required() and _skipped_on_postgres:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # CI: a PostgreSQL test that didn't run is a failure
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _postgres and isinstance(_postgres[0], str):
+        terminalreporter.write_line(f"PostgreSQL tests skipped: {_postgres[0]}", yellow=True)
+    if postgres_required() and _skipped_on_postgres:
+        terminalreporter.write_line(f"{REQUIRE_POSTGRES_ENV} is set but {len(_skipped_on_postgres)} PostgreSQL "
+                                    f"test(s) were skipped, e.g. {_skipped_on_postgres[0]}", red=True)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'coachbot.db'}"
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database under test: "sqlite", or "postgresql" too where pytest_generate_tests says so."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for this test: a SQLite file, or a PostgreSQL schema of its own."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'coachbot.db'}"
+        return
+    server = postgres_server()
+    if isinstance(server, str):
+        if postgres_required():
+            pytest.fail(server)
+        pytest.skip(server)
+    schema, url = server.new_schema()
+    try:
+        yield url
+    finally:
+        server.drop_later(schema)
 
 
 @pytest.fixture
@@ -54,7 +216,7 @@ def screener() -> MarkerScreener:
 
 @dataclass
 class Harness:
-    """The app on a real SQLite file, talking through the in-memory transport."""
+    """The app on a real database, talking through the in-memory transport."""
 
     app: App
     transport: MemoryTransport
@@ -125,7 +287,7 @@ async def harness(config: Config, screener: MarkerScreener) -> AsyncIterator[Har
 
 
 async def restarted(config: Config, screener: MarkerScreener) -> tuple[App, MemoryTransport]:
-    """A new process, as far as the bot can tell: a new app and transport on the same database file."""
+    """A new process, as far as the bot can tell: a new app and transport on the same database."""
     app = build_app(config, screener=screener)
     transport = MemoryTransport()
     app.add_transport(transport)

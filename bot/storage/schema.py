@@ -17,11 +17,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from bot.storage.crypto import EncryptedText
 
 metadata = MetaData(
     naming_convention={
@@ -133,7 +134,7 @@ conversations = Table(
     Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=True, index=True),
     Column("flow", String(40), nullable=True),
     Column("state", String(60), nullable=True),
-    Column("data", Text, nullable=False, default="{}"),
+    Column("data", EncryptedText, nullable=False, default="{}"),
     Column("safety_tier", String(12), nullable=False, default="none"),
     Column("version", Integer, nullable=False, default=1),
     _when("updated_at"),
@@ -151,7 +152,7 @@ answers = Table(
     Column("flow", String(40), nullable=False),
     Column("run_id", String(40), nullable=False),
     Column("question", String(60), nullable=False),
-    Column("text", Text, nullable=True),
+    Column("text", EncryptedText, nullable=True),
     Column("shared", Boolean, nullable=False, default=True),
     _when("created_at"),
     Index(None, "coachee_id", "flow", "question"),
@@ -176,7 +177,7 @@ actions = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("run_id", String(40), nullable=False),
-    Column("text", Text, nullable=False),
+    Column("text", EncryptedText, nullable=False),
     Column("due_on", Date, nullable=True),
     # open | done | partly | not_yet
     Column("status", String(12), nullable=False, default="open"),
@@ -204,7 +205,7 @@ outbox = Table(
     # reply | alert | digest | prompt
     Column("kind", String(20), nullable=False),
     Column("priority", Integer, nullable=False, default=0),
-    Column("payload", Text, nullable=False),
+    Column("payload", EncryptedText, nullable=False),
     # pending | sent | dead
     Column("status", String(10), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
@@ -223,7 +224,7 @@ safety_events = Table(
     Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="SET NULL"), nullable=True, index=True),
     Column("conversation_id", Id, ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True),
     Column("tier", String(12), nullable=False),
-    Column("rules", Text, nullable=False),
+    Column("rules", EncryptedText, nullable=False),
     Column("ruleset_version", String(40), nullable=False),
     Column("action", String(40), nullable=False),
     Column("alert_outbox_id", Id, nullable=True),

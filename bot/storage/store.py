@@ -49,10 +49,20 @@ def _insert_ignore(conn: Connection, table: Table) -> Insert:
 
 def record_receipt(conn: Connection, *, transport: str, message_id: str, at: datetime) -> bool:
     """True the first time a (transport, message id) is seen; False for a redelivery."""
-    result = conn.execute(
+    # RETURNING, not rowcount: the psycopg driver reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
+    row = conn.execute(
         _insert_ignore(conn, t.inbound_receipts).values(transport=transport, message_id=message_id, received_at=at)
-    )
-    return result.rowcount == 1
+        .returning(t.inbound_receipts.c.message_id)
+    ).first()
+    return row is not None
+
+
+def link_receipt(conn: Connection, *, transport: str, message_id: str, conversation_id: int) -> None:
+    """Record which conversation a message came in on, once that is known, so that a person's receipts go when
+    their data is erased."""
+    r = t.inbound_receipts
+    conn.execute(update(r).where(r.c.transport == transport, r.c.message_id == message_id,
+                                 r.c.conversation_id.is_(None)).values(conversation_id=conversation_id))
 
 
 # people

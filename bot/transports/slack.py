@@ -1,10 +1,12 @@
 """The Slack transport: direct messages with a Slack app, through slack-bolt's AsyncApp.
 
 Both modes share one AsyncApp and the same listeners; only the way requests arrive differs. In HTTP mode an
-aiohttp server on `listen:port` serves `path` for both the Events API and interactivity, and Bolt checks the
-signature and timestamp of every request (anything else gets 401). Socket Mode hands the same requests to the
-same app over a websocket. It can't be tested against the real Slack here, so its own code is kept to the
-few lines in `start` and `stop`; the tests drive the shared listeners over HTTP, plus a fake websocket peer.
+aiohttp server on `listen:port` serves `path` for both the Events API and interactivity; the signature and
+timestamp of every request are checked before its body is read (anything else gets 401), and a signed request
+that can't be read (not UTF-8, not JSON, fields of the wrong shape) gets 400. Socket Mode hands the same
+requests to the same app over a websocket. It can't be tested against the real Slack here, so its own code is
+kept to the few lines in `start` and `stop`; the tests drive the shared listeners over HTTP, plus a fake
+websocket peer.
 
 Acknowledging: Bolt runs with process_before_response, so Slack gets its answer when the listener returns.
 A listener waits for the engine's turn (milliseconds) for up to `ack_within` seconds. If the engine raises
@@ -19,19 +21,22 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, SlackConfig
@@ -82,7 +87,7 @@ def unescape(text: str) -> str:
 
 
 _SLASH_COMMAND = re.compile(
-    r"(?<![\w/])/(help|skip|back|pause|resume|stop|journal|privacy|checkins|coachees|digest|schedule|invite)\b")
+    r"(?<![\w/])/(help|skip|back|pause|resume|stop|journal|privacy|checkins|mydata|forget|coachees|digest|schedule|invite)\b")
 
 
 def bare_commands(text: str) -> str:
@@ -147,6 +152,24 @@ def _retry_after(response: Any) -> float | None:
             except (TypeError, ValueError):
                 return None
     return None
+
+
+# What Bolt and the listeners raise on a body of the wrong shape; a failed turn is _NotTaken, never one of these.
+UNREADABLE = (AttributeError, TypeError, KeyError, IndexError, ValueError)
+
+
+class _NotTaken(Exception):
+    """The engine didn't take a turn (its exception is the cause): Bolt answers 500 and Slack delivers it again."""
+
+
+def _object(value: Any) -> JsonDict:
+    """A field Slack sends as an object, or an empty one when a request has something else there."""
+    return value if isinstance(value, dict) else {}
+
+
+def _id(value: Any) -> TypeGuard[str]:
+    """Whether a field holds an id: a non-empty string."""
+    return isinstance(value, str) and value != ""
 
 
 def _failed(task: asyncio.Task[None]) -> bool:
@@ -246,7 +269,32 @@ class SlackTransport:
         return self.config.port
 
     async def _http_request(self, request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+        """Bolt parses a body before it checks the signature, and answers 500 to one it can't read; so the
+        signature is checked here first (401), and a signed body Bolt can't read as JSON or a form is a 400."""
+        try:
+            body = (await request.read()).decode("utf-8")
+        except UnicodeDecodeError:
+            return web.Response(status=400, text="the body is not UTF-8")
+        headers: dict[str, str | Sequence[str]] = {name: request.headers.getall(name) for name in request.headers}
+        try:
+            signed = SignatureVerifier(self.config.signing_secret).is_valid(
+                body=body, timestamp=request.headers.get("X-Slack-Request-Timestamp"),
+                signature=request.headers.get("X-Slack-Signature"))
+        except ValueError:  # a timestamp that isn't a number
+            signed = False
+        if not signed:
+            return web.Response(status=401, text="invalid request")
+        try:
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
+        except Exception as exc:  # parsing only: not JSON, or a payload= that isn't
+            log.warning("slack request refused: its body could not be read (%s)", type(exc).__name__)
+            return web.Response(status=400, text="the body could not be read")
+        try:
+            response = await self.app.async_dispatch(bolt_request)
+        except UNREADABLE as exc:  # Bolt couldn't even build its error handler's arguments from this body
+            log.warning("slack request refused: it could not be read (%s)", type(exc).__name__)
+            return web.Response(status=400, text="the body could not be read")
+        return await to_aiohttp_response(response)
 
     # receiving
 
@@ -271,14 +319,15 @@ class SlackTransport:
         await self._within_ack(task)
 
     def _message_from(self, event: JsonDict, *, bot_user_id: str | None) -> InboundMessage | None:
-        """The engine's view of a DM event, or None for what the bot ignores (bots, channels, deletions)."""
+        """The engine's view of a DM event, or None for what the bot ignores (bots, channels, deletions, and
+        an event missing the ids it needs or carrying fields of the wrong type, which Slack never sends)."""
         if event.get("channel_type") != "im":
             return None
         subtype = event.get("subtype")
         unsupported: str | None = None
         source = event
         if subtype == "message_changed":
-            source = event.get("message") or {}
+            source = _object(event.get("message"))
             if not source.get("edited"):
                 return None  # link previews and other changes Slack makes, not the person
             unsupported = "edited"
@@ -286,44 +335,60 @@ class SlackTransport:
             unsupported = "file"
         elif subtype not in (None, "thread_broadcast", "me_message"):
             return None
-        user = source.get("user")
-        if (not user or user == bot_user_id or source.get("bot_id") or event.get("bot_id")
-                or source.get("subtype") == "bot_message"):
+        user, channel, ts, text = source.get("user"), event.get("channel"), event.get("ts"), source.get("text")
+        if not (_id(user) and _id(channel) and _id(ts)) or not isinstance(text, str | None):
             return None
-        text = unescape(str(source.get("text") or ""))
+        if user == bot_user_id or source.get("bot_id") or event.get("bot_id") or source.get("subtype") == "bot_message":
+            return None
+        text = unescape(text or "")
         if unsupported is None and not text.strip():
             return None
-        channel = str(event.get("channel") or "")
         return InboundMessage(
-            key=ConversationKey(transport=self.name, user=str(user), chat=channel),
-            message_id=f"{channel}:{event.get('ts')}",
+            key=ConversationKey(transport=self.name, user=user, chat=channel),
+            message_id=f"{channel}:{ts}",
             text=text if text.strip() else None,  # an edit's or a file's words are still screened
             received_at=datetime.now(UTC),
             unsupported=unsupported,
         )
 
     async def _on_button(self, ack: AsyncAck, body: JsonDict) -> None:
-        """A press: the engine gets the button's payload, then the question loses its buttons."""
-        action = body["actions"][0]
-        container = body.get("container") or {}
-        channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
-        message_ts = str(container.get("message_ts") or (body.get("message") or {}).get("ts") or "")
+        """A press: the engine gets the button's payload, then the question loses its buttons. A press missing
+        the ids it needs (or with fields of the wrong type, which Slack never sends) is acknowledged and ignored."""
+        actions, user = body.get("actions"), _object(body.get("user")).get("id")
+        action = _object(actions[0]) if isinstance(actions, list) and actions else {}
+        container, message = _object(body.get("container")), _object(body.get("message"))
+        channel = _object(body.get("channel")).get("id") or container.get("channel_id")
+        message_ts = container.get("message_ts") or message.get("ts") or ""
+        value = action.get("value")
+        if not (_id(user) and _id(channel) and isinstance(message_ts, str) and isinstance(value, str | None)):
+            log.info("slack: a button press without the ids it needs was ignored")
+            await ack()
+            return
         msg = InboundMessage(
-            key=ConversationKey(transport=self.name, user=str(body["user"]["id"]), chat=channel),
+            key=ConversationKey(transport=self.name, user=user, chat=channel),
             message_id=f"act:{message_ts}:{action.get('action_ts')}",
-            payload=str(action.get("value") or ""),
+            payload=value or "",
             received_at=datetime.now(UTC),
         )
         await self._within_ack(self._spawn(self._deliver(msg)))
         await ack()
-        label = str((action.get("text") or {}).get("text") or "")
-        self._spawn(self._show_choice(channel, message_ts, message=body.get("message") or {}, label=label))
+        label = str(_object(action.get("text")).get("text") or "")
+        self._spawn(self._show_choice(channel, message_ts, message=message, label=label))
 
-    async def _on_error(self, error: Exception, body: JsonDict) -> None:
-        """Bolt's own handler logs the exception text, which may quote a message; this logs the kind only."""
-        log.warning("slack %s request not acknowledged (%s); Slack may deliver it again",
-                    body.get("type") if isinstance(body, dict) else "unknown", type(error).__name__)
+    async def _on_error(self, error: Exception, body: JsonDict) -> BoltResponse | None:
+        """Bolt's own handler logs the exception text, which may quote a message; this logs the kind only.
+
+        A turn the engine didn't take keeps Bolt's 500, so Slack delivers it again. A request Bolt or the
+        listeners couldn't read (a field of the wrong shape, which Slack never sends) is a 400: sending it again
+        can't help."""
+        kind = body.get("type") if isinstance(body, dict) else "unknown"
         log.debug("slack listener error", exc_info=error)
+        if isinstance(error, UNREADABLE):
+            log.warning("slack %s request refused: it could not be read (%s)", kind, type(error).__name__)
+            return BoltResponse(status=400, body="")
+        cause = error.__cause__ if isinstance(error, _NotTaken) else error
+        log.warning("slack %s request not acknowledged (%s); Slack may deliver it again", kind, type(cause).__name__)
+        return None
 
     async def _deliver(self, msg: InboundMessage) -> None:
         handler = self._handler
@@ -337,7 +402,10 @@ class SlackTransport:
         """Wait for the turn while Slack still waits for us; re-raise its failure so Slack redelivers."""
         done, _ = await asyncio.wait({task}, timeout=self.ack_within)
         if task in done:
-            task.result()
+            try:
+                task.result()
+            except Exception as exc:
+                raise _NotTaken(type(exc).__name__) from exc
             return
         self._late.add(task)
         log.warning("slack turn still running after %.1f s; acknowledged, finishing in the background",
@@ -377,7 +445,9 @@ class SlackTransport:
 
     async def _show_choice(self, channel: str, ts: str, *, message: JsonDict, label: str) -> None:
         """Replace the buttons with the choice made, so the same question can't be answered twice."""
-        blocks = [b for b in message.get("blocks") or [] if isinstance(b, dict) and b.get("type") != "actions"]
+        shown = message.get("blocks")
+        blocks = [b for b in shown if isinstance(b, dict) and b.get("type") != "actions"] if isinstance(
+            shown, list) else []
         text = str(message.get("text") or "")
         if not blocks and text:
             blocks = [{"type": "section", "text": {"type": "plain_text", "text": unescape(text)[:SECTION_LIMIT]}}]

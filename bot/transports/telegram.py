@@ -14,12 +14,13 @@ import re
 import time
 import warnings
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import exc as sa_exc
 from telegram import BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
@@ -31,6 +32,18 @@ from bot.transports.base import DeliveryError, InboundHandler, TransportSetupErr
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 
 log = logging.getLogger(__name__)
+
+
+class _NoUpdateData(logging.Filter):
+    """python-telegram-bot logs an update it can't parse in full, message text included: keep only the fact."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "Received data was" in str(record.msg):
+            record.msg, record.args = "an update from Telegram couldn't be read; it was not processed", ()
+        return True
+
+
+logging.getLogger("telegram.ext.Updater").addFilter(_NoUpdateData())
 
 TRANSPORT = "telegram"
 MAX_TEXT = 4096
@@ -63,12 +76,20 @@ class TelegramSetupError(TransportSetupError):
 class TelegramTransport:
     """Long polling by default, or a webhook server; see docs/telegram.md for setting either up.
 
-    A turn the engine can't store (TurnFailed) is held in memory and handed over again with backoff,
-    oldest first, and later messages from the same chat wait behind it so their order holds; after
-    `give_up_after` seconds a message is dropped (logged) so one bad message can't stall its chat for good.
-    That is as far as PTB allows: its updater confirms an update to Telegram on its next poll (and its
-    webhook server answers 200 on receipt), whatever our handler does, so a message held when the process
-    stops is lost; stop() gives held messages one last try and logs what is lost.
+    Polling is our own getUpdates loop rather than PTB's updater, which confirms every fetched update on its
+    next poll whatever became of it. Telegram keeps an update until getUpdates asks for a later offset, so the
+    offset moves past an update only once the engine has taken its turn (or the update needed nothing). When
+    the engine can't store a turn (TurnFailed: the database is unavailable), that update and the ones behind it
+    stay unconfirmed and are fetched again after a backoff (`retry_delay`, doubling up to `max_retry_delay`),
+    so order holds and a stop or a crash loses nothing; a turn that committed just before a crash comes again
+    and the engine recognises it by its receipt. Only a turn that fails for another reason (a fault with that
+    one message, not the database) is skipped, after `give_up_after` seconds and logged, so it can't stall
+    every chat for good.
+
+    Webhook mode has a limit: PTB's webhook server answers Telegram 200 before the turn runs, so Telegram
+    never redelivers. There a failed turn is held in memory and handed over again with the same backoff,
+    later messages from its chat waiting behind it, and dropped (logged) after `give_up_after` seconds; a
+    message still held when the process stops is lost (stop() gives held ones a last try and logs the rest).
     """
 
     name = TRANSPORT
@@ -83,8 +104,9 @@ class TelegramTransport:
         *,
         poll_timeout: float = 10.0,
         retry_delay: float = 1.0,
-        max_retry_delay: float = 60.0,
+        max_retry_delay: float = 30.0,
         give_up_after: float = 900.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         check_config(config)
         self.config = config
@@ -92,6 +114,7 @@ class TelegramTransport:
         self.retry_delay = retry_delay
         self.max_retry_delay = max_retry_delay
         self.give_up_after = give_up_after
+        self._sleep = sleep
         self.application = (
             ApplicationBuilder()
             .token(config.token)
@@ -106,6 +129,14 @@ class TelegramTransport:
         self._handler: InboundHandler | None = None
         self._initialized = False
         self._init_lock = asyncio.Lock()
+        # polling
+        self._poller: asyncio.Task[None] | None = None
+        self._offset: int | None = None  # the first update_id not yet handled; None: whatever Telegram still holds
+        self._stopping = False
+        self._busy = False  # handing an update over: stop() lets that finish rather than cancel it
+        self._failing: tuple[int, float] | None = None  # an update whose turn failed, and since when
+        self._answered: deque[str] = deque(maxlen=100)  # button presses answered (a failed turn's comes again)
+        # webhook mode: turns that failed after PTB's server had already answered Telegram
         self._held: deque[tuple[InboundMessage, float]] = deque()  # with when it was first held
         self._retrying: asyncio.Task[None] | None = None
 
@@ -123,28 +154,30 @@ class TelegramTransport:
                 raise TelegramSetupError(TOKEN_REJECTED) from None  # PTB's message quotes the token
             await self._register_commands()
             self._check_username()
-            await self.application.start()
-            updater = self.application.updater
-            assert updater is not None
             if self.config.mode == "webhook":
+                await self.application.start()
+                updater = self.application.updater
+                assert updater is not None
                 await updater.start_webhook(
                     listen=self.config.listen, port=self.config.port, url_path=self.config.webhook_path,
                     webhook_url=self.config.webhook_url, secret_token=self.config.secret_token,
                     allowed_updates=list(ALLOWED_UPDATES), drop_pending_updates=False,
                 )
             else:
-                await updater.start_polling(
-                    poll_interval=self.config.poll_interval, timeout=timedelta(seconds=self.poll_timeout),
-                    allowed_updates=list(ALLOWED_UPDATES), drop_pending_updates=False,
-                )
+                # Telegram refuses getUpdates while a webhook is set; removing it keeps the pending updates.
+                await self.application.bot.delete_webhook(drop_pending_updates=False)
+                self._offset, self._stopping = None, False
+                self._poller = asyncio.create_task(self._poll(), name="telegram-polling")
         except BaseException:
             await self.stop()
             raise
         log.info("telegram: receiving by %s as @%s", self.config.mode, self.application.bot.username)
 
     async def stop(self) -> None:
-        """Stop receiving, finish the updates PTB already fetched, give held ones a last try, then close."""
+        """Stop receiving and close. Polling: an update being handed over finishes, and Telegram is told which
+        updates were handled. Webhook: the updates PTB already received finish, and held ones get a last try."""
         app = self.application
+        await self._stop_polling()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
@@ -185,21 +218,113 @@ class TelegramTransport:
             log.warning("telegram: the token belongs to @%s but bot_username is %r, so invite links are wrong",
                         actual, expected)
 
-    # receiving
+    # receiving by polling
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _poll(self) -> None:
+        """Fetch updates and hand them over in order until stop(); see the class docstring."""
+        bot = self.application.bot
+        delay = self.retry_delay
+        while not self._stopping:
+            try:
+                updates = await bot.get_updates(offset=self._offset, timeout=timedelta(seconds=self.poll_timeout),
+                                                allowed_updates=list(ALLOWED_UPDATES))
+            except TimedOut:
+                continue  # the long poll outlasted the read timeout: simply ask again
+            except RetryAfter as exc:
+                await self._sleep(retry_after_seconds(exc))
+                continue
+            except InvalidToken:
+                log.error("telegram: %s; retrying in %gs", TOKEN_REJECTED, delay)
+                updates = None
+            except TelegramError as exc:  # a network error, or Conflict: another poller or a webhook
+                log.warning("telegram: getUpdates failed (%s: %s); retrying in %gs", type(exc).__name__,
+                            exc.message.replace(self.config.token, "<token>"), delay)
+                updates = None
+            except Exception as exc:  # PTB couldn't read an update; its data isn't logged (it may hold words)
+                log.error("telegram: couldn't read updates (%s); retrying in %gs", type(exc).__name__, delay)
+                updates = None
+            if updates is None or not await self._take(updates):
+                await self._sleep(delay)
+                delay = min(delay * 2, self.max_retry_delay)
+                continue
+            delay = self.retry_delay
+            if self.config.poll_interval > 0 and not self._stopping:
+                await self._sleep(self.config.poll_interval)
+
+    async def _take(self, updates: Sequence[Update]) -> bool:
+        """Hand updates to the engine in order, confirming each handled one; False when one must come again."""
+        handler = self._handler
+        assert handler is not None
+        for update in updates:
+            if self._stopping:
+                break
+            self._busy = True
+            try:
+                await self._receive(update, handler)
+            except TurnFailed as exc:
+                if not self._give_up(update.update_id, exc):
+                    return False
+            except Exception:
+                log.exception("telegram: update %s failed and is skipped", update.update_id)
+            finally:
+                self._busy = False
+            self._offset = update.update_id + 1  # Telegram forgets it at the next getUpdates
+        return True
+
+    def _give_up(self, update_id: int, exc: TurnFailed) -> bool:
+        """Whether to move past an update whose turn failed: never while the database is unavailable."""
+        if database_unavailable(exc):
+            log.error("telegram: update %s could not be stored (database unavailable); will try again", update_id)
+            return False
+        now = time.monotonic()
+        if self._failing is None or self._failing[0] != update_id:
+            self._failing = (update_id, now)
+        if now - self._failing[1] < self.give_up_after:
+            log.error("telegram: update %s could not be stored; will try again", update_id)
+            return False
+        log.error("telegram: gave up on update %s; it could not be stored", update_id)
+        return True
+
+    async def _stop_polling(self) -> None:
+        poller, self._poller = self._poller, None
+        if poller is None:
+            return
+        self._stopping = True
+        if not self._busy:
+            poller.cancel()  # it is waiting on Telegram or backing off: nothing is half done
+        await asyncio.wait([poller])
+        if not poller.cancelled() and poller.exception() is not None:
+            log.error("telegram: polling had stopped on an error", exc_info=poller.exception())
+        if self._offset is None:
+            return
+        try:  # confirm the handled updates, so the next start doesn't fetch them again
+            await self.application.bot.get_updates(offset=self._offset, limit=1, timeout=0,
+                                                   allowed_updates=list(ALLOWED_UPDATES))
+        except TelegramError as exc:
+            log.warning("telegram: couldn't confirm the handled updates (%s); they will come again at the next "
+                        "start and be recognised", type(exc).__name__)
+
+    # receiving, either way
+
+    async def _receive(self, update: Update, hand_over: InboundHandler) -> None:
+        """One update: stop a pressed button's spinner, hand the message over, show the choice made."""
         query = update.callback_query
-        if query is not None:
+        if query is not None and query.id not in self._answered:
             await self._answer(query)
+            self._answered.append(query.id)
         msg = inbound_from(update)
         if msg is None:
             return
-        await self._hand_over(msg)
+        await hand_over(msg)
         if query is not None:
             await self._show_choice(query)
 
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Webhook mode, through PTB's Application: Telegram already has its 200, so a failed turn is held."""
+        await self._receive(update, self._hand_over)
+
     async def _hand_over(self, msg: InboundMessage) -> None:
-        """Give the engine one message; keep it to try again if the engine couldn't store it."""
+        """Webhook mode: give the engine one message; keep it to try again if the engine couldn't store it."""
         handler = self._handler
         if handler is None:
             return
@@ -324,6 +449,12 @@ class TelegramTransport:
                                                            parse_mode=mode)
         assert sent is not None
         return sent
+
+
+def database_unavailable(exc: TurnFailed) -> bool:
+    """Whether a turn failed because the database couldn't be reached or written (locked, gone, full, timed
+    out), rather than because of something about the message itself."""
+    return isinstance(exc.__cause__, sa_exc.OperationalError | sa_exc.DisconnectionError | sa_exc.TimeoutError)
 
 
 def check_config(config: TelegramConfig) -> None:

@@ -181,3 +181,56 @@ def test_outbox_lists_what_is_waiting_and_dead_letters_but_never_their_text(
     assert "Hello Sam" not in out
     code, out, _ = run(cfg, "outbox", capsys=capsys)
     assert code == 0 and out.startswith(f"{dead['id']}\tprompt\ttelegram\t5\tdead\t") and "Hello" not in out
+
+
+def test_coachee_export_prints_everything_as_json_and_erase_needs_yes(
+    cfg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.config import load_config
+    from bot.engine import utc_now
+    from bot.storage import store
+    from bot.storage.db import open_engine
+    from flows.stepper import RecordedAnswer
+
+    _, out, _ = run(cfg, "coach", "add", "--name", "Alex", capsys=capsys)
+    coach = last_line(out)
+    _, out, _ = run(cfg, "coachee", "add", "--coach", coach, "--name", "Robin Quill", "--telegram-id", "8812",
+                    capsys=capsys)
+    robin = last_line(out)
+    _, out, _ = run(cfg, "coachee", "add", "--coach", coach, "--name", "Sam Other", capsys=capsys)
+    sam = last_line(out)
+    run(cfg, "session", "add", "--coachee", robin, "--at", "2026-12-01T10:00", capsys=capsys)
+    engine = open_engine(load_config(cfg).database.url)
+    with engine.begin() as conn:
+        for who, words in ((robin, "Robin's own goal"), (sam, "Sam's own goal")):
+            store.add_answers(conn, coachee_id=int(who), at=utc_now(), shared=False, answers=[
+                RecordedAnswer(flow="pre_session", run_id="r1", question="goal", text=words)])
+    engine.dispose()
+
+    code, out, err = run(cfg, "coachee", "export", robin, capsys=capsys)
+    assert code == 0 and err == ""
+    export = json.loads(out)
+    assert export["profile"]["name"] == "Robin Quill" and export["identities"][0]["user_id"] == "8812"
+    assert [a["text"] for a in export["answers"]] == ["Robin's own goal"]
+    assert [s["number"] for s in export["sessions"]] == [1]
+    assert "Sam" not in out
+
+    code, out, err = run(cfg, "coachee", "erase", robin, capsys=capsys)
+    assert code == 2 and "--yes" in err and len(err.strip().splitlines()) == 1 and out == ""
+    assert run(cfg, "coachee", "export", robin, capsys=capsys)[0] == 0  # nothing was erased
+
+    code, out, _ = run(cfg, "coachee", "erase", robin, "--yes", "--json", capsys=capsys)
+    assert code == 0
+    report = json.loads(out)
+    assert report["id"] == int(robin) and report["deleted"]["coachees"] == 1 and report["deleted"]["answers"] == 1
+    assert report["deleted"]["sessions"] == 1 and report["deleted"]["identities"] == 1
+    code, out, _ = run(cfg, "coachee", "list", "--json", capsys=capsys)
+    assert [row["name"] for row in json.loads(out)] == ["Sam Other"]
+    code, _, err = run(cfg, "coachee", "export", robin, capsys=capsys)
+    assert code == 2 and f"no coachee with id {robin}" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(cfg, "coachee", "erase", robin, "--yes", capsys=capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    code, out, _ = run(cfg, "coachee", "export", sam, capsys=capsys)
+    assert code == 0 and [a["text"] for a in json.loads(out)["answers"]] == ["Sam's own goal"]
+    code, out, _ = run(cfg, "coachee", "erase", sam, "--yes", capsys=capsys)
+    assert code == 0 and out.startswith(f"erased coachee {sam}: ")

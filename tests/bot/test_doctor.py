@@ -12,6 +12,7 @@ import httpx
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from bot.cli import main
@@ -327,3 +328,27 @@ def test_run_checks_only_calls_enabled_transports(db_url: str, fake_slack: FakeS
     checks = run_checks(config, source=None, today=TODAY, client=client)
     assert [c.check for c in checks] == ["config", "database", "services"]
     assert fake_slack.calls == []
+
+
+# encryption at rest
+
+def test_production_without_an_encryption_key_warns(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    production = sqlite_toml(tmp_path, '[security]\nenvironment = "production"\n')
+    code, out, _ = doctor_cli(tmp_path, production, capsys=capsys)
+    assert code == 0, "a warning, not a failure"
+    (warning,) = lines(out, "warn", "config")
+    assert "encryption at rest is off in production" in warning and "security.encryption_keys" in warning
+    assert "COACHBOT_ENCRYPTION_KEYS" in warning
+
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("COACHBOT_ENCRYPTION_KEYS", key)
+    code, out, _ = doctor_cli(tmp_path, production, capsys=capsys)
+    assert code == 0 and not lines(out, "warn", "config")
+    assert "production, encryption at rest on (1 key)" in lines(out, "ok", "config")[0]
+    assert key not in out
+
+    monkeypatch.delenv("COACHBOT_ENCRYPTION_KEYS")
+    code, out, _ = doctor_cli(tmp_path, sqlite_toml(tmp_path), capsys=capsys)
+    assert code == 0 and not lines(out, "warn", "config"), "the demo needs no key"
+    assert "development, encryption at rest off" in lines(out, "ok", "config")[0]
