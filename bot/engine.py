@@ -255,6 +255,7 @@ class Engine:
     def _turn(self, msg: InboundMessage) -> None:
         now = self.clock()
         with self.db.begin() as conn:
+            store.lock_conversation(conn, msg.key)
             if not store.record_receipt(conn, transport=msg.key.transport, message_id=msg.message_id, at=now):
                 log.info("duplicate %s message %s ignored", msg.key.transport, msg.message_id)
                 return

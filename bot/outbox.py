@@ -15,8 +15,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy import Engine as Database
-from sqlalchemy import delete, func, select, update
 
 from bot.ratelimit import NO_LIMITS, Pacer, RateLimits
 from bot.storage import schema as t
@@ -32,6 +32,45 @@ NOTICE_PRIORITY = 50
 UNREACHABLE_NOTICE = ("I can't reach {coachee} on {transport} any more: they may have blocked the bot or left. "
                       "Nothing more will be sent to them there until they write again.")
 UNROUTED = "unrouted"
+
+
+class ChatLocks:
+    """Several workers on one PostgreSQL database: one sender per chat at a time, so each row goes once and in
+    order. Session advisory locks on a connection held for one sweep; SQLite (one process) needs none."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.conn: Connection | None = None
+        self.held: dict[tuple[str, str], bool] = {}
+
+    def __enter__(self) -> ChatLocks:
+        if self.db.dialect.name == "postgresql":
+            self.conn = self.db.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.conn is not None:
+            if any(self.held.values()):
+                self.conn.execute(text("SELECT pg_advisory_unlock_all()"))
+            self.conn.rollback()
+            self.conn.close()
+
+    def take(self, transport: str, chat: str) -> bool:
+        if self.conn is None:
+            return True
+        if (transport, chat) not in self.held:
+            key = f"outbox\x1f{transport}\x1f{chat}"
+            self.held[(transport, chat)] = bool(self.conn.execute(
+                text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), {"key": key}).scalar_one())
+            self.conn.commit()
+        return self.held[(transport, chat)]
+
+    def still_pending(self, row_id: int) -> bool:
+        if self.conn is None:
+            return True
+        status = self.conn.execute(select(t.outbox.c.status).where(t.outbox.c.id == row_id)).scalar_one_or_none()
+        self.conn.commit()
+        return status == "pending"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -149,6 +188,12 @@ class OutboxSender:
     async def _sweep(self, transport: str, pacer: Pacer) -> tuple[int, float | None, bool]:
         """Send what may go now, in order per chat; `more` means rows may remain that this look didn't fetch."""
         rows = self._due(transport)
+        with ChatLocks(self.db) as chats:
+            return await self._send_rows(rows, transport, pacer, chats)
+
+    async def _send_rows(
+        self, rows: list[OutboxRow], transport: str, pacer: Pacer, chats: ChatLocks
+    ) -> tuple[int, float | None, bool]:
         now = self.clock()
         delivered, wait = 0, None
         blocked: set[str] = set()
@@ -157,6 +202,11 @@ class OutboxSender:
             chat = row.chat_id
             if chat in blocked:
                 continue
+            if not chats.take(transport, chat):
+                blocked.add(chat)  # another worker is sending to this chat: it keeps the order there
+                continue
+            if not chats.still_pending(row.id):
+                continue  # another worker sent it between our look and our lock
             if row.next_attempt_at > now:
                 blocked.add(chat)  # an earlier row is backing off: the rest of this chat waits behind it
                 wait = _sooner(wait, (row.next_attempt_at - now).total_seconds())

@@ -176,10 +176,15 @@ class Scheduler:
             now = self.clock()
             try:
                 with self.db.begin() as conn:
+                    if key is not None:
+                        store.lock_conversation(conn, key)  # other workers' turns for this person wait
                     outcome = self._work(conn, job, key, now)
                     self._record(conn, job, claim, outcome, now)
             except PromptRefused as exc:
                 self._finish(job, claim, _dropped(str(exc)))
+            except store.StaleConversation:
+                self._finish(job, claim, Outcome(status="later", note="conversation busy; again shortly",
+                                                 due_at=now + timedelta(seconds=1)))
             except Exception:
                 log.exception("job %s (%s) failed; it will be tried again", job.id, job.kind)
                 self._finish(job, claim, Outcome(status="later", note="failed; retrying",

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Insert, Table, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Insert, Table, and_, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
@@ -276,6 +276,14 @@ _CONVERSATION_COLUMNS = (
     t.conversations.c.coachee_id, t.conversations.c.safety_tier, t.conversations.c.version,
     t.conversations.c.data, t.conversations.c.wake_at,
 )
+
+
+def lock_conversation(conn: Connection, key: ConversationKey) -> None:
+    """On PostgreSQL, one turn at a time per conversation across every worker process, until this transaction
+    ends. SQLite has one writer at a time anyway, and each process's own lock orders its turns."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                     {"key": f"{key.transport}\x1f{key.user}\x1f{key.chat}"})
 
 
 def load_conversation(conn: Connection, key: ConversationKey) -> Conversation | None:
