@@ -50,7 +50,6 @@ POSTGRES_URL_ENV = "COACHBOT_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "COACHBOT_REQUIRE_POSTGRES"  # CI sets it to 1: no PostgreSQL fails the run, never skips
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BOTH_BACKENDS = ("bot", "flows")  # test folders whose database tests run on SQLite and on PostgreSQL
-BACKENDS = ("sqlite", "postgresql")
 # Tests about SQLite itself (pragmas, files); a test can say so with @pytest.mark.sqlite_only as well.
 SQLITE_ONLY = frozenset({
     "tests/bot/test_storage.py::test_sqlite_runs_in_wal_mode_with_foreign_keys",
@@ -99,7 +98,7 @@ class PostgresServer:
         schema = f"coachbot_test_{secrets.token_hex(6)}"
         with self.admin.connect() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        # Not waiting for each commit to reach the disk is safe for a throwaway schema, and makes commits 10x faster.
+        # Not waiting for each commit to reach the disk is safe for a throwaway schema and makes commits ~10x faster.
         options = f"-csearch_path={schema} -csynchronous_commit=off"
         url = self.url.update_query_dict({"options": options, "application_name": schema})
         return schema, url.render_as_string(hide_password=False)

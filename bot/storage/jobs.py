@@ -82,7 +82,7 @@ def finish(conn: Connection, job_id: int, *, claim: str, status: str, note: str 
 
 def postpone(conn: Connection, job_id: int, *, claim: str, due_at: datetime, note: str) -> None:
     conn.execute(update(t.jobs).where(t.jobs.c.id == job_id, t.jobs.c.claim == claim)
-                 .values(status="pending", claim=None, claimed_at=None, due_at=due_at, note=note))
+                 .values(status="pending", claim=None, claimed_at=None, due_at=due_at, note=note[:200]))
 
 
 def pending_for(conn: Connection, *, coachee_id: int) -> list[JobRow]:
