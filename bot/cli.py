@@ -203,10 +203,18 @@ def cmd_doctor(_app: App | None, args: argparse.Namespace) -> int:
     return doctor(args.config, as_json=args.json, today=date.today(), out=sys.stdout, err=sys.stderr)
 
 
+def _name(name: str) -> str:
+    """A person's name as stored: trimmed, and refused rather than cut when it's longer than the column."""
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        raise UsageError("--name: give a name of 1 to 200 characters")
+    return name
+
+
 def cmd_coach(app: App, args: argparse.Namespace) -> int:
     with app.db.begin() as conn:
         if args.action == "add":
-            coach = store.add_coach(conn, name=args.name, at=_now())
+            coach = store.add_coach(conn, name=_name(args.name), at=_now())
             _add_ids(conn, args, coach_id=coach.id)
             print(coach.id)
             return 0
@@ -238,7 +246,7 @@ def cmd_coachee(app: App, args: argparse.Namespace) -> int:
     now = _now()
     if args.action == "add":
         with app.db.begin() as conn:
-            coachee = store.add_coachee(conn, coach_id=args.coach, name=args.name, at=now)
+            coachee = store.add_coachee(conn, coach_id=args.coach, name=_name(args.name), at=now)
             _add_ids(conn, args, coachee_id=coachee.id)
         if args.slack_id:
             # On Slack the bot may write first: it opens the DM and starts onboarding.

@@ -234,3 +234,12 @@ def test_coachee_export_prints_everything_as_json_and_erase_needs_yes(
     assert code == 0 and [a["text"] for a in json.loads(out)["answers"]] == ["Sam's own goal"]
     code, out, _ = run(cfg, "coachee", "erase", sam, "--yes", capsys=capsys)
     assert code == 0 and out.startswith(f"erased coachee {sam}: ")
+
+
+def test_a_name_too_long_for_the_database_is_refused(cfg: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(cfg, "coach", "add", "--name", "x" * 201, capsys=capsys)
+    assert code == 2 and out == "" and err.strip() == "--name: give a name of 1 to 200 characters"
+    code, out, _ = run(cfg, "coach", "add", "--name", "  Alex   Coach ", capsys=capsys)
+    assert code == 0
+    code, out, _ = run(cfg, "coach", "list", "--json", capsys=capsys)
+    assert json.loads(out)[0]["name"] == "Alex Coach"
