@@ -10,6 +10,7 @@ it and the outbox recording that, so duplicates are bounded by the number of kil
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import signal
 import socket
@@ -22,6 +23,7 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import build_app
@@ -141,11 +143,15 @@ def replay(messages: list[tuple[str, str]], tmp_path: Path) -> list[tuple[str, s
     return answers
 
 
-def test_kill_9_at_random_points_loses_no_accepted_answer_and_no_reply(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_kill_9_at_random_points_loses_no_accepted_answer_and_no_reply(db_url: str, tmp_path: Path) -> None:
     rng = random.Random(20261121)
     with FakeSlack(token=BOT_TOKEN) as fake:
         port = free_port()
         config_path = write_config(tmp_path, fake, port)
+        text = config_path.read_text(encoding="utf-8")
+        sqlite_line = next(line for line in text.splitlines() if line.startswith("url = "))
+        config_path.write_text(text.replace(sqlite_line, f"url = {json.dumps(db_url)}"), encoding="utf-8")
         config = load_config(str(config_path))
         coachee_id = seed(config)
         log = tmp_path / "run.stderr"
