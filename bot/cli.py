@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from bot.app import App, build_app, console_for, ensure_demo_coachee
 from bot.config import Config, ConfigError, load_config
 from bot.digest import build_digest, queue_digest
-from bot.engine import INVITE_VALID_FOR, PromptRefused, lift_hold, utc_now
+from bot.engine import PromptRefused, lift_hold, utc_now
 from bot.storage import jobs as job_store
 from bot.storage import store
 from bot.storage.crypto import make_key, rotate
@@ -305,11 +305,12 @@ def _coachee_data(app: App, args: argparse.Namespace, *, now: datetime) -> int:
 
 def cmd_invite(app: App, args: argparse.Namespace) -> int:
     with app.db.begin() as conn:
-        code = store.create_invite(conn, coach_id=args.coach, at=_now(), valid_for=INVITE_VALID_FOR)
+        valid_for = app.config.security.invite_valid_for
+        code = store.create_invite(conn, coach_id=args.coach, at=_now(), valid_for=valid_for)
     username = app.config.telegram.bot_username
     print(f"Telegram: /start {code}" + (f"  (https://t.me/{username}?start={code})" if username else ""))
     print(f"Slack: join {code}")
-    print(f"Valid for {INVITE_VALID_FOR.days} days, once.")
+    print(f"Valid for {valid_for.days} days, once." if valid_for.days else f"Valid for {valid_for}, once.")
     print(code)
     return 0
 

@@ -154,6 +154,16 @@ class SecurityConfig(_Section):
 
     environment: Literal["development", "production"] = "development"
     encryption_keys: tuple[SecretStr, ...] = ()
+    invite_valid_for: timedelta = timedelta(days=14)  # how long an unused invite code works
+
+    @field_validator("invite_valid_for", mode="before")
+    @classmethod
+    def _invite_duration(cls, value: object) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        if not isinstance(value, str | int | float):
+            raise ValueError("expected an ISO 8601 duration like 'P14D' or a number of seconds")
+        return parse_duration(value)
 
     @field_validator("encryption_keys", mode="before")
     @classmethod

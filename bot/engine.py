@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -44,7 +44,6 @@ MY_DATA_FILE = "coachbot-my-data.json"
 DATA_COMMANDS = frozenset({"mydata", "forget"})  # a person's rights over their data outlast the programme
 _CHECKIN_EVERY = {"off": 0, "none": 0, "stop": 0, "never": 0, "weekly": 7, "every week": 7, "fortnightly": 14,
                   "every two weeks": 14, "every 2 weeks": 14, "daily": 1, "on": 7}
-INVITE_VALID_FOR = timedelta(days=14)
 BARE_COMMANDS = frozenset({"help", "skip", "back", "pause", "resume", "stop", "journal", "privacy", "checkins",
                            *DATA_COMMANDS})
 COACH_COMMANDS = frozenset({"coachees", "digest", "resume", "schedule", "invite", "help"})
@@ -678,11 +677,12 @@ class Engine:
                     turn.conn, coachee_id=found.id, flows=self.flows.registry, now=turn.now,
                     default_timezone=self.config.schedule.default_timezone)))
         elif word == "/invite":
-            code = store.create_invite(turn.conn, coach_id=coach.id, at=turn.now, valid_for=INVITE_VALID_FOR)
+            valid_for = self.config.security.invite_valid_for
+            code = store.create_invite(turn.conn, coach_id=coach.id, at=turn.now, valid_for=valid_for)
             username = self.config.telegram.bot_username
             link = f"https://t.me/{username}?start={code}" if username else f"/start {code}"
             turn.replies.append(Reply(text=self.wording.coach_invite.format(
-                code=code, link=link, days=INVITE_VALID_FOR.days)))
+                code=code, link=link, days=valid_for.days)))
         elif word == "/schedule":
             self._schedule(turn, rest.strip())
         else:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from bot.config import Config, SecurityConfig
 from bot.storage import store
-from tests.conftest import Clock, Harness, onboard
+from tests.conftest import Clock, Harness, MarkerScreener, make_harness, onboard
 from tests.flows.test_pre_session import answer_up_to_review
 
 
@@ -80,3 +81,16 @@ async def test_after_a_hold_is_lifted_the_review_comes_back_with_the_coachees_an
     digest = await coach(harness, "/digest Sam")
     assert "Lead calmer ward meetings" in digest
     assert "{" not in digest and "**Goal**" in digest  # headings, not raw question templates
+
+
+async def test_invites_last_as_long_as_the_service_configures(config: Config, screener: MarkerScreener) -> None:
+    short = config.model_copy(update={"security": SecurityConfig(invite_valid_for=timedelta(days=2))})
+    h = make_harness(short, screener)
+    await h.transport.start(h.app.engine.handle)
+    clock = Clock(datetime(2026, 11, 19, 12, 0, tzinfo=UTC))
+    h.use_clock(clock)
+    text = await coach(h, "/invite")
+    assert "for 2 days" in text
+    code = text.split("A new invite code: ")[1].split()[0]
+    clock.now += timedelta(days=2, minutes=1)
+    assert "didn't work" in await h.texts(f"/start {code}", user="late", name="Kim")
