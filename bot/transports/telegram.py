@@ -59,6 +59,9 @@ COMMANDS = (
     ("stop", "Leave the coaching programme"),
     ("privacy", "What I keep and who sees it"),
     ("journal", "Your journal"),
+    ("checkins", "When check-ins come"),
+    ("mydata", "A copy of everything I keep about you"),
+    ("forget", "Delete everything I keep about you"),
 )
 # What a non-text message carries, by Message attribute; checked in this order (an animation is also a document).
 MEDIA_KINDS = (
