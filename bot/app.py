@@ -14,6 +14,7 @@ from sqlalchemy import Engine as Database
 
 from bot.config import Config
 from bot.engine import Engine, Screener, utc_now
+from bot.groups import Groups
 from bot.outbox import OutboxSender
 from bot.scheduler import Scheduler
 from bot.storage import store
@@ -119,6 +120,8 @@ def build_app(
                     clock=clock, on_outbox=outbox.notify)
     scheduler = Scheduler(db=db, engine=engine, config=config, clock=clock)
     engine.on_calendar_change = lambda conn, coachee_id, now: scheduler.plan_coachee(conn, coachee_id, now=now)
+    groups = Groups(engine)
+    engine.on_flow_step, engine.on_group_command = groups.after_step, groups.coach_command
     return App(config=config, db=db, flows=flows, router=router, engine=engine, outbox=outbox,
                scheduler=scheduler, transports=transports)
 

@@ -18,14 +18,20 @@ from datetime import UTC, datetime
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection
+
 from bot.app import App, build_app, console_for, ensure_demo_coachee
 from bot.config import Config, ConfigError, load_config
 from bot.digest import build_digest, queue_digest
+from bot.durations import parse_duration
 from bot.engine import PromptRefused, lift_hold, utc_now
+from bot.groups import GroupError, Groups, parse_start
+from bot.storage import groups as group_store
 from bot.storage import jobs as job_store
 from bot.storage import store
 from bot.storage.crypto import make_key, rotate
 from bot.storage.erasure import erase_coachee, export_coachee, scrub_freed_pages
+from bot.storage.groups import Group
 from bot.transports.base import TransportSetupError
 from flows.registry import FlowError
 
@@ -89,6 +95,23 @@ def _parser() -> argparse.ArgumentParser:
     schedule = sub.add_parser("schedule", help="what is coming for a coachee, in their local time")
     schedule.add_argument("--coachee", type=int, required=True)
     schedule.add_argument("--json", action="store_true")
+
+    group = sub.add_parser("group", help="peer coaching groups").add_subparsers(dest="action", required=True,
+                                                                               parser_class=_Parser)
+    group_create = group.add_parser("create", help="a new group; prints its id last")
+    group_create.add_argument("--coach", type=int, required=True, help="the coach who leads it")
+    group_create.add_argument("--name", required=True)
+    group_create.add_argument("--every", help="how often it meets: ISO 8601 (P14D) or seconds; default [groups] every")
+    group_create.add_argument("--start", help="the first session, ISO 8601 (default: one cadence from today)")
+    for action, what in (("add", "invite a member: they join once they agree to the ground rules"),
+                         ("remove", "a member leaves; the sessions to come are re-planned")):
+        member = group.add_parser(action, help=what)
+        member.add_argument("group", help="the group's id or name")
+        member.add_argument("--coachee", type=int, required=True)
+    group_plan = group.add_parser("plan", help="the rotation: who brings a challenge at each session")
+    group_plan.add_argument("group", help="the group's id or name")
+    group_plan.add_argument("--json", action="store_true")
+    group.add_parser("list").add_argument("--json", action="store_true")
 
     prompt = sub.add_parser("prompt", help="start a flow now")
     prompt.add_argument("--coachee", type=int, required=True)
@@ -362,7 +385,10 @@ def cmd_session(app: App, args: argparse.Namespace) -> int:
 
 _JOB_WORDS = {"pre_session": "questions before the session", "reminder": "a reminder, if still unanswered",
               "digest": "the coach's digest", "post_session": "the actions agreed, after the session",
-              "checkin": "a check-in", "caseload": "the coach's caseload overview"}
+              "checkin": "a check-in", "caseload": "the coach's caseload overview",
+              "group_prep": "questions before bringing a challenge to a peer group",
+              "group_reflect": "a look back before the peer group meets", "group_digest": "the group coach's digest",
+              "group_commit": "what they'll do, after a peer group session", "group_close": "a peer group's close"}
 
 
 def cmd_schedule(app: App, args: argparse.Namespace) -> int:
@@ -382,6 +408,86 @@ def cmd_schedule(app: App, args: argparse.Namespace) -> int:
         when = job.due_at.astimezone(zone)
         session = f" (session {row['session']})" if row["session"] else ""
         print(f"{when:%a %d %b %Y %H:%M} {zone.key}  {_JOB_WORDS[job.kind]}{session}")
+    return 0
+
+
+def cmd_group(app: App, args: argparse.Namespace) -> int:
+    """Peer coaching groups: create, add and remove members, and the plan. Members join the rotation only once
+    they agree to the ground rules in chat; a change tells the coach who leads the group."""
+    groups, now = Groups(app.engine), _now()
+    try:
+        with app.db.begin() as conn:
+            if args.action == "create":
+                return _group_create(app, groups, conn, args, now=now)
+            if args.action == "list":
+                return _group_list(conn, as_json=args.json)
+            group = _group_ref(conn, args.group)
+            if args.action == "plan":
+                return _group_plan(groups, conn, group, as_json=args.json, now=now)
+            coachee = store.get_coachee(conn, args.coachee)
+            if args.action == "add":
+                print(groups.add_member(conn, group, coachee, now=now, exact_reason=True))
+            else:
+                print(groups.remove_member(conn, group, coachee, now=now, tell_coach=True))
+            print(coachee.id)
+            return 0
+    except GroupError as exc:
+        raise UsageError(f"coachbot group {args.action}: {exc}") from None
+
+
+def _group_ref(conn: Connection, ref: str) -> Group:
+    if ref.isdigit():
+        return group_store.get_group(conn, int(ref))
+    named = [g for g in group_store.list_groups(conn) if g.name.casefold() == " ".join(ref.split()).casefold()]
+    if len(named) != 1:
+        raise UsageError(f"coachbot group: {'no' if not named else 'more than one'} group called {ref!r}; "
+                         "give its id (coachbot group list)")
+    return named[0]
+
+
+def _group_create(app: App, groups: Groups, conn: Connection, args: argparse.Namespace, *, now: datetime) -> int:
+    zone = ZoneInfo(app.config.schedule.default_timezone)
+    try:
+        every = parse_duration(args.every) if args.every else None
+    except ValueError as exc:
+        raise UsageError(f"--every: {exc}") from None
+    start = parse_start(args.start, zone) if args.start else None
+    group = groups.create(conn, coach_id=args.coach, name=_name(args.name), every=every, start=start, now=now)
+    print(f"created {group.name}: every {group.every_days} days from "
+          f"{group.start_at.astimezone(zone):%a %d %b %Y %H:%M} {zone.key}; add members with "
+          f"coachbot group add {group.id} --coachee ID")
+    print(group.id)
+    return 0
+
+
+def _group_list(conn: Connection, *, as_json: bool) -> int:
+    rows: list[dict[str, object]] = []
+    counts = []
+    for g in group_store.list_groups(conn):
+        members = group_store.members_of(conn, g.id)
+        counts.append((sum(m.in_rotation for m in members), sum(not m.in_rotation for m in members)))
+        rows.append({"id": g.id, "name": g.name, "coach_id": g.coach_id, "every_days": g.every_days,
+                     "start": g.start_at.astimezone(ZoneInfo(g.timezone)).isoformat(), "timezone": g.timezone,
+                     "in_rotation": [m.coachee_id for m in members if m.in_rotation],
+                     "waiting": [m.coachee_id for m in members if not m.in_rotation]})
+    if as_json:
+        _print_json(rows)
+    else:
+        for row, (agreed, waiting) in zip(rows, counts, strict=True):
+            print(f"{row['id']}\t{row['name']}\tcoach {row['coach_id']}\tevery {row['every_days']} days\t"
+                  f"{agreed} in the rotation, {waiting} yet to agree")
+    return 0
+
+
+def _group_plan(groups: Groups, conn: Connection, group: Group, *, as_json: bool, now: datetime) -> int:
+    sessions = groups.plan(conn, group, now=now)
+    if as_json:
+        zone = ZoneInfo(group.timezone)
+        _print_json({"sessions": [{"number": s.number, "at": s.at.astimezone(zone).isoformat(),
+                                   "presenter_id": s.presenter_id, "feedback_from_id": s.feedback_from_id}
+                                  for s in sessions]})
+    else:
+        print(groups.plan_text(conn, group, now=now))
     return 0
 
 
@@ -456,7 +562,7 @@ def cmd_new_key(_app: App | None, _args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[App, argparse.Namespace], int]] = {
     "run": cmd_run, "chat": cmd_chat, "coach": cmd_coach, "coachee": cmd_coachee, "invite": cmd_invite,
     "session": cmd_session, "schedule": cmd_schedule, "prompt": cmd_prompt, "digest": cmd_digest, "db": cmd_db,
-    "outbox": cmd_outbox,
+    "outbox": cmd_outbox, "group": cmd_group,
 }
 
 

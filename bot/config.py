@@ -199,6 +199,37 @@ class PrivacyConfig(_Section):
         return parse_duration(value)
 
 
+class GroupsConfig(_Section):
+    """Peer coaching groups: the smallest group worth running, and how often a group meets unless told otherwise."""
+
+    min_members: int = 3
+    every: timedelta = timedelta(days=14)
+    session_time: time = time(10, 0)  # the first session's time of day, local, when no start is given
+
+    @field_validator("min_members")
+    @classmethod
+    def _at_least_two(cls, value: int) -> int:
+        if value < 2:
+            raise ValueError("a peer group needs at least 2 members")
+        return value
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _cadence(cls, value: object) -> timedelta:
+        if not isinstance(value, timedelta):
+            if not isinstance(value, str | int | float):
+                raise ValueError("expected an ISO 8601 duration like 'P14D' or a number of seconds")
+            value = parse_duration(value)
+        if value < timedelta(days=1) or value % timedelta(days=1):
+            raise ValueError("give a whole number of days, like 'P14D' or 'P21D'")
+        return value
+
+    @field_validator("session_time", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> time:
+        return ScheduleConfig._clock(value)
+
+
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     console: ConsoleConfig = ConsoleConfig()
@@ -208,6 +239,7 @@ class Config(_Section):
     safety: SafetyConfig = SafetyConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     security: SecurityConfig = SecurityConfig()
+    groups: GroupsConfig = GroupsConfig()
 
 
 # Secrets may live in the environment instead of the file: (section, key) -> variable.

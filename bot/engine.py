@@ -46,7 +46,8 @@ _CHECKIN_EVERY = {"off": 0, "none": 0, "stop": 0, "never": 0, "weekly": 7, "ever
                   "every two weeks": 14, "every 2 weeks": 14, "daily": 1, "on": 7}
 BARE_COMMANDS = frozenset({"help", "skip", "back", "pause", "resume", "stop", "journal", "privacy", "checkins",
                            *DATA_COMMANDS})
-COACH_COMMANDS = frozenset({"coachees", "digest", "resume", "schedule", "invite", "help"})
+GROUP_COMMANDS = frozenset({"groups", "group", "groupnew", "groupadd", "groupleave"})  # peer groups (bot/groups.py)
+COACH_COMMANDS = frozenset({"coachees", "digest", "resume", "schedule", "invite", "help", *GROUP_COMMANDS})
 _JOIN = re.compile(r"^\s*(?:/start|join)\s+([A-Za-z0-9_\-]{4,64})\s*$", re.IGNORECASE)
 
 
@@ -76,6 +77,7 @@ class _Turn:
     conversation: Conversation
     identity: Identity | None
     screening: Screening | None
+    unreachable: bool = False  # the platform had said it couldn't reach them; this message says otherwise
     coachee: Coachee | None = None
     coach: Coach | None = None
     replies: list[Reply] = field(default_factory=list)
@@ -115,6 +117,9 @@ class Engine:
         self._locks = KeyedLocks()
         # Set by the app: re-plan a coachee's calendar (a session booked, a time zone given) in the same transaction.
         self.on_calendar_change: Callable[[Connection, int, datetime], None] | None = None
+        # Set by the app: peer coaching groups act on their flows' answers, and on coaches' group commands.
+        self.on_flow_step: Callable[[Connection, Coachee, StepResult, datetime], None] | None = None
+        self.on_group_command: Callable[[Connection, Coach, str, str, datetime], Reply] | None = None
 
     async def handle(self, msg: InboundMessage) -> None:
         """Handle one message. Raises TurnFailed if nothing could be stored, so it isn't acknowledged."""
@@ -258,7 +263,8 @@ class Engine:
             if not store.record_receipt(conn, transport=msg.key.transport, message_id=msg.message_id, at=now):
                 log.info("duplicate %s message %s ignored", msg.key.transport, msg.message_id)
                 return
-            identity = store.find_identity(conn, transport=msg.key.transport, external_id=msg.key.user)
+            sender = store.find_sender(conn, transport=msg.key.transport, external_id=msg.key.user)
+            identity = sender.identity if sender is not None else None
             conversation = store.load_conversation(conn, msg.key)
             if conversation is None and identity is not None:
                 conversation = self._follow_to_new_chat(conn, identity, msg.key)
@@ -274,11 +280,8 @@ class Engine:
                 screening = self.screener.screen(msg.text, context=conversation.data.recent)
             turn = _Turn(conn=conn, msg=msg, now=now, conversation=conversation, identity=identity,
                          screening=screening)
-            if identity and identity.coachee_id is not None:
-                turn.coachee = store.get_coachee(conn, identity.coachee_id)
-                turn.coach = store.get_coach(conn, turn.coachee.coach_id)
-            elif identity and identity.coach_id is not None:
-                turn.coach = store.get_coach(conn, identity.coach_id)
+            if sender is not None:
+                turn.coachee, turn.coach, turn.unreachable = sender.coachee, sender.coach, sender.unreachable
             self._route(turn)
             if turn.erased:
                 # Written after the erasure, in its transaction: the goodbye belongs to no one's record.
@@ -307,7 +310,7 @@ class Engine:
         return store.move_conversation(conn, old, chat_id=key.chat)
 
     def _route(self, turn: _Turn) -> None:
-        if turn.identity is not None:
+        if turn.unreachable:
             store.set_unreachable(turn.conn, transport=turn.msg.key.transport, external_id=turn.msg.key.user, at=None)
         if turn.msg.unsupported is not None and (turn.screening is None or turn.screening.tier is Tier.NONE):
             # A photo's caption or an edit is screened like any text, but never taken as an answer.
@@ -685,6 +688,8 @@ class Engine:
                 code=code, link=link, days=valid_for.days)))
         elif word == "/schedule":
             self._schedule(turn, rest.strip())
+        elif word[1:] in GROUP_COMMANDS and self.on_group_command is not None:
+            turn.replies.append(self.on_group_command(turn.conn, coach, word[1:], rest.strip(), turn.now))
         else:
             turn.replies.append(Reply(text=self.wording.coach_hello.format(name=coach.name)))
 
@@ -766,6 +771,8 @@ class Engine:
                 self.on_calendar_change(conn, coachee.id, now)
         if coachee.consent_store:
             self._store_step(conn, coachee, step, now)
+        if self.on_flow_step is not None and step.answers:
+            self.on_flow_step(conn, coachee, step, now)
         turn.replies.extend(step.replies)
         position = step.position
         interrupted = turn.data.interrupted

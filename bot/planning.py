@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict
 from bot.config import ScheduleConfig
 from bot.storage.records import Session
 
-JobKind = Literal["pre_session", "reminder", "digest", "post_session", "checkin", "caseload", "retention"]
+JobKind = Literal["pre_session", "reminder", "digest", "post_session", "checkin", "caseload", "retention",
+                  "group_prep", "group_reflect", "group_digest", "group_commit", "group_close"]
 UPCOMING = ("planned", "moved")
 AROUND_SESSION = timedelta(hours=48)
 NIGHT_STARTS, MORNING = time(21, 0), time(8, 0)
@@ -32,10 +33,13 @@ class PlannedJob(BaseModel):
     coachee_id: int | None = None
     coach_id: int | None = None
     session_id: int | None = None
+    group_session_id: int | None = None
 
     @property
     def key(self) -> str:
         """The same job planned twice has the same key, so planning again never doubles it."""
+        if self.group_session_id is not None:  # once per person and group session, whenever a re-plan puts it
+            return f"{self.kind}:{self.coachee_id or ''}:{self.coach_id or ''}:group:{self.group_session_id}"
         return (f"{self.kind}:{self.coachee_id or ''}:{self.coach_id or ''}:{self.session_id or ''}:"
                 f"{self.due_at.astimezone(UTC):%Y%m%dT%H%M}")
 

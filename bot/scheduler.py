@@ -25,6 +25,7 @@ from bot.caseload import send_caseload
 from bot.config import Config, ScheduleConfig
 from bot.digest import send_digest
 from bot.engine import Engine, PromptRefused
+from bot.groups import GROUP_KINDS, Groups
 from bot.planning import (
     RETENTION_AT,
     UPCOMING,
@@ -231,6 +232,8 @@ class Scheduler:
     # the work of each kind, inside the job's transaction
 
     def _work(self, conn: Connection, job: JobRow, key: ConversationKey | None, now: datetime) -> Outcome:
+        if job.kind in GROUP_KINDS:  # peer coaching groups: their own work, in this same transaction
+            return Outcome.model_validate(Groups(self.engine).run_job(conn, job, key, now).model_dump())
         if job.kind == "caseload":
             return self._caseload(conn, job, now)
         if job.kind == "retention":

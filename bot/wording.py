@@ -24,6 +24,51 @@ COMMANDS = (
 )
 
 
+class GroupWording(BaseModel):
+    """What peer coaching groups say, to the coach who leads a group and to its members."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    usage: str
+    none: str
+    listing: str
+    listing_line: str
+    no_next: str
+    next_session: str
+    which_group: str
+    new_usage: str
+    exists: str
+    new_when: str
+    created: str
+    member_usage: str
+    invited: str
+    invited_again: str
+    already: str
+    not_sent: str
+    not_started: str
+    not_now: str
+    left: str
+    not_member: str
+    agreed: str
+    declined: str
+    plan: str
+    plan_line: str
+    presents: str
+    feedback: str
+    closing: str
+    done: str
+    under_minimum: str
+    on_hold: str
+    closed: str
+    invite: str
+    prep: str
+    reflect: str
+    reflect_commitments: str
+    commit: str
+    removed: str
+    shared: str
+
+
 class EngineWording(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -75,6 +120,7 @@ class EngineWording(BaseModel):
     coach_schedule_usage: str
     coach_schedule_when: str
     coach_scheduled: str
+    groups: GroupWording
 
     @classmethod
     def load(cls, path: Path = REPLIES) -> EngineWording:

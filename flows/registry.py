@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
-from transitions import Machine, MachineError
+from transitions import Machine
 
 from flows.spec import SCALE_TRENDS, AnswerKind, FlowSpec, StateSpec
 
@@ -44,16 +44,6 @@ def changeable(state: StateSpec) -> bool:
     """Answers a review may send back for changing: plain ones, whose change can't alter the route."""
     return (state.record and not state.branches and state.for_each is None and state.action is None
             and state.answer in (AnswerKind.TEXT, AnswerKind.SCALE, AnswerKind.DATE))
-
-
-class _Position:
-    """The model attached to a Machine for one turn. `trigger` is bound by transitions."""
-
-    def __init__(self) -> None:
-        self.state = ""
-
-    def trigger(self, name: str) -> bool:  # replaced per instance by transitions (model_override)
-        raise NotImplementedError
 
 
 def _placeholders(text: str) -> set[str]:
@@ -185,6 +175,18 @@ def _build_machine(flow: FlowSpec) -> Machine:
     return machine
 
 
+def _transition_table(machine: Machine) -> dict[tuple[str, str], str]:
+    """(source state, trigger) -> destination, for every transition on the Machine. None has conditions, so the
+    first transition for a source is the one firing the trigger would take (no destination: it stays put)."""
+    table: dict[tuple[str, str], str] = {}
+    for trigger, event in machine.events.items():
+        for source, transitions in event.transitions.items():
+            if transitions:
+                dest = transitions[0].dest
+                table[(source, trigger)] = source if dest is None else dest
+    return table
+
+
 class FlowRegistry:
     """Every flow, validated, each with its Machine built once at start-up."""
 
@@ -200,6 +202,9 @@ class FlowRegistry:
                 if state.then is not None and state.then not in self._flows:
                     raise FlowError(f"flow {flow.name!r}, state {state.name!r}: starts unknown flow {state.then!r}")
         self._machines = {name: _build_machine(flow) for name, flow in self._flows.items()}
+        # Every (state, trigger) -> target the Machines allow, read off them once: a step is then a lookup rather
+        # than attaching a model to the shared Machine and firing its trigger (most of a flow step's time).
+        self._targets = {name: _transition_table(machine) for name, machine in self._machines.items()}
         remembered: dict[str, set[str]] = {}
         for flow in self._flows.values():
             for state in flow.states:
@@ -247,14 +252,8 @@ class FlowRegistry:
             raise FlowError(f"unknown flow {name!r}; known flows: {', '.join(sorted(self._flows))}") from None
 
     def advance(self, flow: str, state: str, trigger: str) -> str:
-        """Fire one trigger from `state` on the flow's shared Machine and return the new state."""
-        machine = self._machines[flow]
-        position = _Position()
-        machine.add_model(position, initial=state)
-        try:
-            position.trigger(trigger)
-        except (MachineError, AttributeError) as exc:
-            raise FlowError(f"flow {flow!r}: {trigger!r} is not possible from {state!r}") from exc
-        finally:
-            machine.remove_model(position)
-        return position.state
+        """Where `trigger` leads from `state` on the flow's Machine: the new state."""
+        target = self._targets[flow].get((state, trigger))
+        if target is None:
+            raise FlowError(f"flow {flow!r}: {trigger!r} is not possible from {state!r}")
+        return target

@@ -21,6 +21,7 @@ class JobRow(BaseModel):
     coachee_id: int | None
     coach_id: int | None
     session_id: int | None
+    group_session_id: int | None = None
     due_at: datetime
     status: str
     claim: str | None
@@ -29,7 +30,7 @@ class JobRow(BaseModel):
 
 def _values(job: PlannedJob) -> dict[str, object]:
     return {"kind": job.kind, "coachee_id": job.coachee_id, "coach_id": job.coach_id, "session_id": job.session_id,
-            "due_at": job.due_at, "status": "pending", "key": job.key}
+            "group_session_id": job.group_session_id, "due_at": job.due_at, "status": "pending", "key": job.key}
 
 
 def add_jobs(conn: Connection, jobs: Sequence[PlannedJob]) -> None:

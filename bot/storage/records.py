@@ -43,6 +43,16 @@ class Identity(_Record):
     coachee_id: int | None
 
 
+class Sender(_Record):
+    """Who wrote a message: their identity, the coachee (with their coach) or the coach it belongs to, and whether
+    the platform had said it couldn't reach them."""
+
+    identity: Identity
+    coachee: Coachee | None
+    coach: Coach | None
+    unreachable: bool
+
+
 class Session(_Record):
     id: int
     coachee_id: int

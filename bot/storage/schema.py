@@ -242,6 +242,7 @@ jobs = Table(
     Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=True, index=True),
     Column("coach_id", Id, ForeignKey("coaches.id", ondelete="CASCADE"), nullable=True),
     Column("session_id", Id, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=True),
+    Column("group_session_id", Id, ForeignKey("group_sessions.id", ondelete="CASCADE"), nullable=True),
     _when("due_at"),
     # pending | running | done | dropped
     Column("status", String(10), nullable=False, default="pending"),
@@ -253,3 +254,51 @@ jobs = Table(
     Index(None, "status", "due_at"),
 )
 
+# Peer coaching groups: a facilitating coach, members who agreed to the ground rules, and a rotation of sessions in
+# which each member brings a challenge once, then one more session to close.
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("coach_id", Id, ForeignKey("coaches.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("every_days", Integer, nullable=False),
+    _when("start_at"),
+    Column("timezone", String(64), nullable=False),
+    _when("created_at"),
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("group_id", Id, ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=False, index=True),
+    _when("joined_at"),
+    # Not in the rotation until they agree to the ground rules (`agreed_order` counts 1, 2, 3... in the group, so the
+    # rotation follows the order of agreement exactly); `join_run` is the ground rules flow sent to them.
+    _when("agreed_at", nullable=True),
+    Column("agreed_order", Integer, nullable=True),
+    _when("left_at", nullable=True),
+    Column("join_run", String(40), nullable=True),
+    UniqueConstraint("group_id", "coachee_id"),
+)
+
+group_sessions = Table(
+    "group_sessions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("group_id", Id, ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    _when("at"),
+    Column("presenter_id", Id, ForeignKey("coachees.id", ondelete="SET NULL"), nullable=True),
+    Column("feedback_from_id", Id, ForeignKey("coachees.id", ondelete="SET NULL"), nullable=True),
+    # planned | done | cancelled
+    Column("status", String(20), nullable=False, default="planned"),
+    # The flow runs whose answers the facilitator's digest shows: the presenter's preparation and commitments,
+    # and the previous presenter's reflection.
+    Column("prep_run", String(40), nullable=True),
+    Column("commit_run", String(40), nullable=True),
+    Column("feedback_run", String(40), nullable=True),
+    UniqueConstraint("group_id", "number"),
+)

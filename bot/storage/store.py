@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Insert, Table, and_, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Insert, Table, and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
@@ -20,6 +21,7 @@ from bot.storage.records import (
     ConversationData,
     Identity,
     OutboxRow,
+    Sender,
     Session,
     StoredAnswer,
 )
@@ -38,31 +40,50 @@ class NotFound(Exception):
 
 def _insert_ignore(conn: Connection, table: Table) -> Insert:
     """INSERT that skips a duplicate key, portable across SQLite and PostgreSQL."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    raise RuntimeError(f"unsupported database {conn.dialect.name}")
+    return _insert_ignore_on(conn.dialect.name, table)
 
+
+def _insert_ignore_on(dialect: str, table: Table) -> Insert:
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise RuntimeError(f"unsupported database {dialect}")
+
+
+# Statements that every inbound message runs are built once, with bind parameters, and executed with a dict of
+# values: building a statement and computing its cache key cost more than running it (SQLite) or about as much
+# (PostgreSQL). Bind parameter names differ from the column names, which an UPDATE's SET clause reserves.
 
 # inbound receipts
 
+@functools.cache
+def _record_receipt(dialect: str) -> Insert:
+    # RETURNING, not rowcount: the psycopg driver reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
+    return _insert_ignore_on(dialect, t.inbound_receipts).returning(t.inbound_receipts.c.message_id)
+
+
 def record_receipt(conn: Connection, *, transport: str, message_id: str, at: datetime) -> bool:
     """True the first time a (transport, message id) is seen; False for a redelivery."""
-    # RETURNING, not rowcount: the psycopg driver reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
-    row = conn.execute(
-        _insert_ignore(conn, t.inbound_receipts).values(transport=transport, message_id=message_id, received_at=at)
-        .returning(t.inbound_receipts.c.message_id)
-    ).first()
+    row = conn.execute(_record_receipt(conn.dialect.name),
+                       {"transport": transport, "message_id": message_id, "received_at": at}).first()
     return row is not None
+
+
+_LINK_RECEIPT = (
+    update(t.inbound_receipts)
+    .where(t.inbound_receipts.c.transport == bindparam("b_transport"),
+           t.inbound_receipts.c.message_id == bindparam("b_message_id"),
+           t.inbound_receipts.c.conversation_id.is_(None))
+    .values(conversation_id=bindparam("b_conversation_id"))
+)
 
 
 def link_receipt(conn: Connection, *, transport: str, message_id: str, conversation_id: int) -> None:
     """Record which conversation a message came in on, once that is known, so that a person's receipts go when
     their data is erased."""
-    r = t.inbound_receipts
-    conn.execute(update(r).where(r.c.transport == transport, r.c.message_id == message_id,
-                                 r.c.conversation_id.is_(None)).values(conversation_id=conversation_id))
+    conn.execute(_LINK_RECEIPT, {"b_transport": transport, "b_message_id": message_id,
+                                 "b_conversation_id": conversation_id})
 
 
 # people
@@ -80,8 +101,11 @@ def add_coach(conn: Connection, *, name: str, at: datetime) -> Coach:
     return Coach(id=new_id, name=name)
 
 
+_GET_COACH = select(t.coaches.c.id, t.coaches.c.name).where(t.coaches.c.id == bindparam("b_id"))
+
+
 def get_coach(conn: Connection, coach_id: int) -> Coach:
-    row = conn.execute(select(t.coaches).where(t.coaches.c.id == coach_id)).mappings().first()
+    row = conn.execute(_GET_COACH, {"b_id": coach_id}).mappings().first()
     if row is None:
         raise NotFound(f"no coach with id {coach_id}")
     return _coach(row)
@@ -107,8 +131,11 @@ def add_coachee(conn: Connection, *, coach_id: int, name: str, at: datetime) -> 
     return get_coachee(conn, new_id)
 
 
+_GET_COACHEE = select(*_COACHEE_COLUMNS).where(t.coachees.c.id == bindparam("b_id"))
+
+
 def get_coachee(conn: Connection, coachee_id: int) -> Coachee:
-    row = conn.execute(select(*_COACHEE_COLUMNS).where(t.coachees.c.id == coachee_id)).mappings().first()
+    row = conn.execute(_GET_COACHEE, {"b_id": coachee_id}).mappings().first()
     if row is None:
         raise NotFound(f"no coachee with id {coachee_id}")
     return _coachee(row)
@@ -165,13 +192,58 @@ def set_identity_chat(conn: Connection, *, transport: str, external_id: str, cha
                                             t.identities.c.external_id == external_id).values(chat_id=chat_id))
 
 
+_FIND_IDENTITY = (
+    select(t.identities.c.transport, t.identities.c.external_id, t.identities.c.chat_id,
+           t.identities.c.coach_id, t.identities.c.coachee_id)
+    .where(t.identities.c.transport == bindparam("b_transport"),
+           t.identities.c.external_id == bindparam("b_external_id"))
+)
+
+
 def find_identity(conn: Connection, *, transport: str, external_id: str) -> Identity | None:
-    row = conn.execute(
-        select(t.identities.c.transport, t.identities.c.external_id, t.identities.c.chat_id,
-               t.identities.c.coach_id, t.identities.c.coachee_id)
-        .where(t.identities.c.transport == transport, t.identities.c.external_id == external_id)
-    ).mappings().first()
+    row = conn.execute(_FIND_IDENTITY, {"b_transport": transport, "b_external_id": external_id}).mappings().first()
     return None if row is None else Identity.model_validate(dict(row))
+
+
+_FIND_SENDER = (
+    select(
+        *(c for c in _FIND_IDENTITY.selected_columns), t.identities.c.unreachable_at,
+        *(c.label(f"ce_{c.name}") for c in _COACHEE_COLUMNS),
+        t.coaches.c.id.label("coach_row_id"), t.coaches.c.name.label("coach_name"),
+    )
+    .select_from(
+        t.identities.outerjoin(t.coachees, t.coachees.c.id == t.identities.c.coachee_id)
+        # A coachee's coach; for a coach's own identity, the coach.
+        .outerjoin(t.coaches, t.coaches.c.id == func.coalesce(t.coachees.c.coach_id, t.identities.c.coach_id))
+    )
+    .where(t.identities.c.transport == bindparam("b_transport"),
+           t.identities.c.external_id == bindparam("b_external_id"))
+)
+
+
+_SENDER_COACHEE = tuple((c.name, f"ce_{c.name}") for c in _COACHEE_COLUMNS)
+
+
+def find_sender(conn: Connection, *, transport: str, external_id: str) -> Sender | None:
+    """Who wrote, in one query: their identity with the coachee (and their coach) or the coach it belongs to. The
+    same as find_identity, then get_coachee and get_coach, NotFound included."""
+    row = conn.execute(_FIND_SENDER, {"b_transport": transport, "b_external_id": external_id}).mappings().first()
+    if row is None:
+        return None
+    identity = Identity(transport=row["transport"], external_id=row["external_id"], chat_id=row["chat_id"],
+                        coach_id=row["coach_id"], coachee_id=row["coachee_id"])
+    coachee = None
+    if identity.coachee_id is not None:
+        if row["ce_id"] is None:
+            raise NotFound(f"no coachee with id {identity.coachee_id}")
+        coachee = Coachee.model_validate({name: row[label] for name, label in _SENDER_COACHEE})
+    coach_id = coachee.coach_id if coachee is not None else identity.coach_id
+    coach = None
+    if coach_id is not None:
+        if row["coach_row_id"] is None:
+            raise NotFound(f"no coach with id {coach_id}")
+        coach = Coach(id=row["coach_row_id"], name=row["coach_name"])
+    return Sender(identity=identity, coachee=coachee, coach=coach, unreachable=row["unreachable_at"] is not None)
 
 
 def identities_of(conn: Connection, *, coach_id: int | None = None, coachee_id: int | None = None) -> list[Identity]:
@@ -191,12 +263,20 @@ def address_of(identity: Identity) -> ConversationKey:
     )
 
 
+_SET_UNREACHABLE = {
+    marking: update(t.identities).where(
+        t.identities.c.transport == bindparam("b_transport"),
+        t.identities.c.external_id == bindparam("b_external_id"),
+        t.identities.c.unreachable_at.is_(None) if marking else t.identities.c.unreachable_at.is_not(None),
+    ).values(unreachable_at=bindparam("b_at"))
+    for marking in (True, False)
+}
+
+
 def set_unreachable(conn: Connection, *, transport: str, external_id: str, at: datetime | None) -> bool:
     """Mark (or, with at=None, clear) that the platform can't reach this person. True if it changed."""
-    column = t.identities.c.unreachable_at
-    query = update(t.identities).where(t.identities.c.transport == transport, t.identities.c.external_id == external_id)
-    query = query.where(column.is_(None)) if at is not None else query.where(column.is_not(None))
-    return bool(conn.execute(query.values(unreachable_at=at)).rowcount)
+    query = _SET_UNREACHABLE[at is not None]
+    return bool(conn.execute(query, {"b_transport": transport, "b_external_id": external_id, "b_at": at}).rowcount)
 
 
 # invites
@@ -286,14 +366,16 @@ def lock_conversation(conn: Connection, key: ConversationKey) -> None:
                      {"key": f"{key.transport}\x1f{key.user}\x1f{key.chat}"})
 
 
+_LOAD_CONVERSATION = select(*_CONVERSATION_COLUMNS).where(
+    t.conversations.c.transport == bindparam("b_transport"),
+    t.conversations.c.user_id == bindparam("b_user"),
+    t.conversations.c.chat_id == bindparam("b_chat"),
+)
+
+
 def load_conversation(conn: Connection, key: ConversationKey) -> Conversation | None:
-    row = conn.execute(
-        select(*_CONVERSATION_COLUMNS).where(
-            t.conversations.c.transport == key.transport,
-            t.conversations.c.user_id == key.user,
-            t.conversations.c.chat_id == key.chat,
-        )
-    ).mappings().first()
+    row = conn.execute(_LOAD_CONVERSATION,
+                       {"b_transport": key.transport, "b_user": key.user, "b_chat": key.chat}).mappings().first()
     return None if row is None else _conversation(row)
 
 
@@ -334,30 +416,47 @@ def create_conversation(
     )
 
 
+_SAVE_CONVERSATION = (
+    update(t.conversations)
+    .where(and_(t.conversations.c.id == bindparam("b_id"), t.conversations.c.version == bindparam("b_expected")))
+    .values({name: bindparam(f"b_{name}") for name in (
+        "coachee_id", "flow", "state", "data", "safety_tier", "version", "updated_at", "wake_at")})
+)
+
+
 def save_conversation(conn: Connection, conversation: Conversation, *, at: datetime) -> Conversation:
     """Write with a version check (an ETag), returning the saved copy with its new version."""
     data = conversation.data
     position = data.position
-    result = conn.execute(
-        update(t.conversations)
-        .where(and_(t.conversations.c.id == conversation.id, t.conversations.c.version == conversation.version))
-        .values(
-            coachee_id=conversation.coachee_id,
-            flow=position.flow if position else None,
-            state=position.state if position else None,
-            data=data.model_dump_json(exclude_defaults=True),
-            safety_tier=conversation.safety_tier.value,
-            version=conversation.version + 1,
-            updated_at=at,
-            wake_at=conversation.wake_at,
-        )
-    )
+    result = conn.execute(_SAVE_CONVERSATION, {
+        "b_id": conversation.id,
+        "b_expected": conversation.version,
+        "b_coachee_id": conversation.coachee_id,
+        "b_flow": position.flow if position else None,
+        "b_state": position.state if position else None,
+        "b_data": data.model_dump_json(exclude_defaults=True),
+        "b_safety_tier": conversation.safety_tier.value,
+        "b_version": conversation.version + 1,
+        "b_updated_at": at,
+        "b_wake_at": conversation.wake_at,
+    })
     if result.rowcount != 1:
         raise StaleConversation(f"conversation {conversation.id} changed underneath this turn")
     return conversation.model_copy(update={"version": conversation.version + 1})
 
 
 # answers
+
+# A run belongs to one flow, so naming the flow too changes nothing but lets the answers index (coachee, flow,
+# question) find the row, rather than reading every answer the coachee ever gave.
+_REPLACED_ANSWER, _REPLACED_READING = (
+    delete(table).where(table.c.coachee_id == bindparam("b_coachee_id"), table.c.flow == bindparam("b_flow"),
+                        table.c.run_id == bindparam("b_run_id"), table.c.question == bindparam("b_question"))
+    for table in (t.answers, t.scale_readings)
+)
+_INSERT_ANSWERS = insert(t.answers)
+_INSERT_READINGS = insert(t.scale_readings)
+
 
 def add_answers(
     conn: Connection, *, coachee_id: int, answers: Sequence[RecordedAnswer], at: datetime, shared: bool
@@ -366,17 +465,19 @@ def add_answers(
     if not answers:
         return
     for a in answers:
-        for table in (t.answers, t.scale_readings):
-            conn.execute(delete(table).where(table.c.coachee_id == coachee_id, table.c.run_id == a.run_id,
-                                             table.c.question == a.question))
-    conn.execute(insert(t.answers), [
+        replaced = {"b_coachee_id": coachee_id, "b_flow": a.flow, "b_run_id": a.run_id, "b_question": a.question}
+        # A reading is only ever written with its answer row, and retention keeps the row (it blanks the text), so
+        # where no answer was replaced there is no reading to replace either: the usual case, a first answer.
+        if conn.execute(_REPLACED_ANSWER, replaced).rowcount:
+            conn.execute(_REPLACED_READING, replaced)
+    conn.execute(_INSERT_ANSWERS, [
         {"coachee_id": coachee_id, "flow": a.flow, "run_id": a.run_id, "question": a.question, "text": a.text,
          "shared": shared, "created_at": at}
         for a in answers
     ])
     readings = [a for a in answers if a.scale is not None]
     if readings:
-        conn.execute(insert(t.scale_readings), [
+        conn.execute(_INSERT_READINGS, [
             {"coachee_id": coachee_id, "value": a.scale, "flow": a.flow, "recorded_at": at, "run_id": a.run_id,
              "question": a.question} for a in readings
         ])
@@ -459,19 +560,20 @@ def scale_readings(conn: Connection, coachee_id: int) -> list[tuple[int, str | N
 
 # outbox
 
+_ADD_OUTBOX = insert(t.outbox).returning(t.outbox.c.id)
+
+
 def add_outbox(
     conn: Connection, *, to: ConversationKey, replies: Sequence[Reply], kind: str, at: datetime,
     coachee_id: int | None, priority: int = 0,
 ) -> list[int]:
     ids = []
     for reply in replies:
-        ids.append(conn.execute(
-            insert(t.outbox).values(
-                transport=to.transport, user_id=to.user, chat_id=to.chat, coachee_id=coachee_id, kind=kind,
-                priority=priority, payload=reply.model_dump_json(exclude_defaults=True), status="pending",
-                attempts=0, next_attempt_at=at, created_at=at,
-            ).returning(t.outbox.c.id)
-        ).scalar_one())
+        ids.append(conn.execute(_ADD_OUTBOX, {
+            "transport": to.transport, "user_id": to.user, "chat_id": to.chat, "coachee_id": coachee_id, "kind": kind,
+            "priority": priority, "payload": reply.model_dump_json(exclude_defaults=True), "status": "pending",
+            "attempts": 0, "next_attempt_at": at, "created_at": at,
+        }).scalar_one())
     return ids
 
 

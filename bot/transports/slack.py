@@ -87,7 +87,8 @@ def unescape(text: str) -> str:
 
 
 _SLASH_COMMAND = re.compile(
-    r"(?<![\w/])/(help|skip|back|pause|resume|stop|journal|privacy|checkins|mydata|forget|coachees|digest|schedule|invite)\b")
+    r"(?<![\w/])/(help|skip|back|pause|resume|stop|journal|privacy|checkins|mydata|forget|coachees|digest|schedule|invite"
+    r"|groups|groupnew|groupadd|groupleave|group)\b")
 
 
 def bare_commands(text: str) -> str:

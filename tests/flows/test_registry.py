@@ -32,7 +32,8 @@ def _with(change: Any) -> dict[str, Any]:
 def test_the_shipped_flows_are_valid() -> None:
     registry = FlowRegistry.load()
     assert set(registry.names()) == {"onboarding", "pre_session", "follow_up", "checkin", "post_session",
-                                     "final_review", "journal"}
+                                     "final_review", "journal", "group_join", "group_prep", "group_commit",
+                                     "group_reflect"}
 
 
 def test_a_loop_and_a_review_build_into_the_machine() -> None:
