@@ -130,7 +130,8 @@ class Scheduler:
             for coach in store.list_coaches(conn):
                 self.plan_coach(conn, coach.id, now=now)
             for coachee in store.list_coachees(conn):
-                if coachee.status != "stopped" and not job_store.pending_for(conn, coachee_id=coachee.id):
+                pending = job_store.pending_for(conn, coachee_id=coachee.id)
+                if coachee.status != "stopped" and not any(j.kind in COACHEE_KINDS for j in pending):
                     self.plan_coachee(conn, coachee.id, now=now)
 
     # running
