@@ -129,9 +129,9 @@ class Scheduler:
             self.plan_retention(conn, now=now)
             for coach in store.list_coaches(conn):
                 self.plan_coach(conn, coach.id, now=now)
+            planned = job_store.coachees_with_pending(conn, kinds=COACHEE_KINDS)
             for coachee in store.list_coachees(conn):
-                pending = job_store.pending_for(conn, coachee_id=coachee.id)
-                if coachee.status != "stopped" and not any(j.kind in COACHEE_KINDS for j in pending):
+                if coachee.status != "stopped" and coachee.id not in planned:
                     self.plan_coachee(conn, coachee.id, now=now)
 
     # running

@@ -104,3 +104,10 @@ def jobs_of(conn: Connection, *, coachee_id: int | None = None, coach_id: int | 
 def next_due(conn: Connection) -> datetime | None:
     return conn.execute(select(t.jobs.c.due_at).where(t.jobs.c.status == "pending")
                         .order_by(t.jobs.c.due_at).limit(1)).scalar_one_or_none()
+
+
+def coachees_with_pending(conn: Connection, *, kinds: Sequence[str]) -> set[int]:
+    """Everyone who already has something of these kinds coming: one query, however large the caseload."""
+    rows = conn.execute(select(t.jobs.c.coachee_id).where(t.jobs.c.status == "pending", t.jobs.c.kind.in_(list(kinds)),
+                                                          t.jobs.c.coachee_id.is_not(None)).distinct())
+    return {int(r[0]) for r in rows}
