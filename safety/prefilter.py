@@ -423,6 +423,21 @@ def _unwrap(source: str) -> str:
     return source
 
 
+WORD_START = "(?<![a-z0-9])"
+WORD_END = "(?![a-z0-9])"
+
+
+def word_bounded(source: str) -> str:
+    """`source` matched at word boundaries only, behind its `fast_start` lookahead.
+
+    Every branch starts and ends on a whole word, whatever its author wrote: "end it" must never
+    match inside "send it", nor "kill" inside "skill". A branch that means a stem says so (`suicid\\w*`).
+    """
+    fast = fast_start(source)
+    lead = fast[: len(fast) - len(source)]
+    return f"{lead}{WORD_START}(?:{source}){WORD_END}"
+
+
 def fast_start(source: str) -> str:
     """`source` behind a lookahead for the characters a match can start with, where that saves work.
 
@@ -785,7 +800,7 @@ class BranchIndex:
         """The compiled branch (behind its `fast_start` lookahead), compiled on first use."""
         compiled = self._compiled[branch_id]
         if compiled is None:
-            compiled = self._compiled[branch_id] = re.compile(fast_start(self._sources[branch_id]))
+            compiled = self._compiled[branch_id] = re.compile(word_bounded(self._sources[branch_id]))
         return compiled
 
     def branch_ids(self, text: str) -> list[int]:

@@ -105,7 +105,7 @@ RULES: tuple[Rule, ...] = (
         "stress.crying",
         _S,
         r"(?:keep|kept|always|constantly|can not stop|could not stop|been|start|started|keep on|often|regularly) (?:\w+ )?(?:crying|bursting into tears|in tears|welling up|sobbing|breaking down|tearing up|weeping)"
-        r"|(?:cry|crying|cried|sob|sobbing|sobbed) (?:\w+ )?(?:every day|all the time|every night|daily|at work|in the (?:toilets|toilet|car|sluice|loo|staff room|bathroom|shower|cupboard|office)|in my car|before (?:work|my shift|shifts|every shift|and after)|after (?:work|shifts?|my shift)|myself to sleep|on the way (?:to|home)|at my desk|on shift|at handover|at home every|for hours)"
+        r"|(?:cry|crying|cried|sob|sobbing|sobbed) (?:\w+ )?(?:every day|all the time|every night|daily|at work|in the (?:toilets|toilet|car|sluice|loos?|staff room|bathroom|shower|cupboard|office)|in my car|before (?:work|my shift|shifts|every shift|and after)|after (?:work|shifts?|my shift)|myself to sleep|on the way (?:to|home)|at my desk|on shift|at handover|at home every|for hours)"
         r"|(?:in bits|in pieces|a blubbering mess)(?! of\b)|(?:tearful|weepy)|burst(?:ing)? into tears|(?:on|at) the verge of tears|holding back tears",
         subject=_SELF,
         scoped=False,
