@@ -15,7 +15,9 @@ import unicodedata
 from functools import lru_cache
 from itertools import product
 
+from safety.characters import fold_unicode
 from safety.prefilter import required_literals
+from safety.spelling import correct, split_run
 
 __all__ = ["fold_characters", "normalise"]
 
@@ -318,12 +320,12 @@ _SLANG = {
 
 
 def fold_characters(text: str) -> str:
-    """NFKC, lower-case, straight quotes, no zero-width or control characters: one alphabet for rules."""
+    """NFKC, look-alikes and accents folded, no invisible characters, straight quotes: one alphabet for rules."""
     if text.isascii():
         if not text.isprintable() or "&" in text or "`" in text:
             text = text.translate(_FOLD_TABLE)
         return text.lower()
-    return unicodedata.normalize("NFKC", text).translate(_FOLD_TABLE).lower()
+    return fold_unicode(unicodedata.normalize("NFKC", text).translate(_FOLD_TABLE)).lower()
 
 
 # --- 2. Per-token work, cached: every step below sees one whitespace-free token ------------------
@@ -399,11 +401,29 @@ def _contract(word: str) -> tuple[str, ...]:
 
 def _map_word(word: str) -> tuple[str, ...]:
     out: list[str] = []
-    for part in _contract(_squash(_unleet(word))):
-        part = _MISSPELLINGS.get(part, part)
-        part = _SLANG.get(part, part)
-        out.extend(part.split())
+    word = _squash(_unleet(word))
+    for piece in split_run(word) or (word,):
+        for part in _contract(piece):
+            known = _MISSPELLINGS.get(part)
+            part = known or correct(part) or part
+            part = _SLANG.get(part, part)
+            out.extend(part.split())
     return tuple(out)
+
+
+_SYMBOL_INSIDE = re.compile(r"(?<=[a-z0-9@$])[!|+*](?=[a-z0-9@$!|+*])")
+_SYMBOL_LETTERS = {"!": "i", "|": "l", "+": "t", "*": ""}
+
+
+def _unsymbol(raw: str) -> str:
+    """ "d!e", "k*ll", "s+ab": symbols inside a word read as the letters they stand for, when that gives risk."""
+    if _SYMBOL_INSIDE.search(raw) is None:
+        return raw
+    candidate = _SYMBOL_INSIDE.sub(lambda m: _SYMBOL_LETTERS[m.group()], raw)
+    core = candidate.translate(_LEET_TABLE).strip(".,!?;:'\"")
+    if core.isalpha() and (_has_risk_stem(core) or core in _MISSPELLINGS or correct(core)):
+        return candidate
+    return raw
 
 
 @lru_cache(maxsize=16384)
@@ -411,6 +431,7 @@ def _expand_token(raw: str) -> tuple[str, ...]:
     """Normalise one whitespace-free token into words and punctuation tokens (cached: tokens repeat)."""
     if raw in _OD_FORMS:
         return (_OD_FORMS[raw],)
+    raw = _unsymbol(raw)
     if _LETTERS_APART.fullmatch(raw):
         joined = re.sub(r"[.\-_*]", "", raw)
         if "." in raw or _has_risk_stem(joined):
