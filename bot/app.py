@@ -95,7 +95,7 @@ class App:
 
 
 def default_screener() -> Screener:
-    from safety.screener import default_screener as real
+    from safety.layered import default_screener as real
 
     return real()
 

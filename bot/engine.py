@@ -33,7 +33,7 @@ from safety.types import Screening, Tier, Turn
 
 log = logging.getLogger(__name__)
 
-RECENT_TURNS = 4
+RECENT_TURNS = 6
 _STATUS_WORDS = {"hold": "on a safety hold (their coach lifts it)", "stopped": "no longer in the programme",
                  "paused": "on a pause they asked for"}
 ALERT_PRIORITY = 100
@@ -52,7 +52,7 @@ _JOIN = re.compile(r"^\s*(?:/start|join)\s+([A-Za-z0-9_\-]{4,64})\s*$", re.IGNOR
 
 
 class Screener(Protocol):
-    def screen(self, text: str, *, context: Sequence[Turn] = ()) -> Screening: ...
+    def screen(self, text: str, *, context: Sequence[Turn] = (), at: datetime | None = None) -> Screening: ...
 
 
 class PromptRefused(Exception):
@@ -277,7 +277,7 @@ class Engine:
             # The screen runs before any flow logic, on every free-text message, answers included.
             screening = None
             if msg.text is not None:
-                screening = self.screener.screen(msg.text, context=conversation.data.recent)
+                screening = self.screener.screen(msg.text, context=conversation.data.recent, at=now)
             turn = _Turn(conn=conn, msg=msg, now=now, conversation=conversation, identity=identity,
                          screening=screening)
             if sender is not None:
@@ -826,9 +826,9 @@ class Engine:
         """Keep the last few turns so the next screen can read short follow-ups in context."""
         recent = list(turn.data.recent)
         if turn.msg.text:
-            recent.append(Turn(speaker="coachee", text=turn.msg.text[:500]))
+            recent.append(Turn(speaker="coachee", text=turn.msg.text[:500], at=turn.now))
         if turn.replies:
-            recent.append(Turn(speaker="bot", text=turn.replies[-1].text[:300]))
+            recent.append(Turn(speaker="bot", text=turn.replies[-1].text[:300], at=turn.now))
         turn.update(recent=tuple(recent[-RECENT_TURNS:]))
 
 

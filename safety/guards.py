@@ -176,6 +176,13 @@ _RESOLVED = re.compile(
     r"|\bsince (?:we talked|then)\b|\bhave not (?:had one|had any|felt like that|done it|self harmed|cut) (?:since"
     r"|for (?:years|ages|months|a long time))\b"
     r"|\b(?:recovered|recovery|well now|in recovery)\b"
+    # Present contentment after a past difficulty: "...but I love my job now", "...it's the best thing I did".
+    r"|\b(?:i )?(?:love|enjoy|enjoying|like) (?:my job|it|them|the job|my work|work|the work|ed|it here)(?: again| now)?\b"
+    r"|\b(?:feel|feeling|felt) (?:great|lighter|good|settled|content|proud|much better|so much better|fine)\b"
+    r"|\b(?:content|proud of|settled|calmed down|suits me|the best thing|sleep fine|learned|learnt|coping strategies"
+    r"|has sorted|have sorted|got much better|a lot better now|keep well|stay well|quite like)\b"
+    r"|\b(?:that|it|they|which|those) (?:has |have )?(?:stopped|eased|passed|went away|settled)\b|\b(?:and|but|so) now\b"
+    r"|\b(?:have not|not) (?:had|felt|done|needed) (?:one|any|it|that|them)(?: \w+){0,3}? (?:since|for|in)\b"
 )
 _PAST_EXPLICIT = re.compile(
     r"\b(?:used to|years ago|a year ago|months ago|as a (?:teenager|teen|kid|child|student|young \w+)|"
@@ -184,7 +191,9 @@ _PAST_EXPLICIT = re.compile(
     r"back in \d+|back in the day|at uni|at university|last (?:year|summer|winter|spring|autumn)|a while (?:ago"
     r"|back)|ages ago|"
     r"previously|in my (?:teens|twenties|20s|early)|historically|a long time ago|once before|"
-    r"(?:\d+|two|three|four|five|six|ten|several|many|a few) years (?:back|ago))\b"
+    r"(?:\d+|two|three|four|five|six|ten|several|many|a few) years (?:back|ago)|a (?:few|couple of) years (?:back|ago)"
+    r"|back when|in my (?:last|old|previous|first) (?:job|trust|ward|post|role|rotation|placement|year)|on the old ward"
+    r"|on my first (?:placement|rotation|ward)|in my first (?:rotation|placement|year|job)|during my \w+)\b"
 )
 _PAST_VERB = re.compile(r"\b(?:was|were|had|used|felt|did|got|went|thought|wanted|panicked|cried|struggled)\b")
 _TASK = re.compile(

@@ -124,6 +124,11 @@ PILLS = alt(
     r"painkillers?",
     r"sleeping (?:pills|tablets)",
     "tabs",
+    "night nurse",
+    "nytol",
+    "antihistamines?",
+    "prescription",
+    r"(?:months|weeks) (?:supply|prescription|meds|tablets|pills)",
 )
 """Medication people name when they talk about overdose."""
 

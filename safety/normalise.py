@@ -17,7 +17,7 @@ from itertools import product
 
 from safety.characters import fold_unicode
 from safety.prefilter import required_literals
-from safety.spelling import correct, split_run
+from safety.spelling import correct, is_known, split_run
 
 __all__ = ["fold_characters", "normalise"]
 
@@ -316,6 +316,25 @@ _SLANG = {
     "fr": "for real",
     "bc": "because",
     "thx": "thanks",
+    # Text-speak that hides the words the rules read.
+    "cnt": "can not", "dnt": "do not", "av": "have", "wiv": "with", "luv": "love", "fink": "think",
+    "nuffin": "nothing", "ded": "dead", "cba": "can not be bothered", "nemore": "any more", "nemor": "any more",
+    "2moro": "tomorrow", "2morrow": "tomorrow", "2mrw": "tomorrow", "tmrw": "tomorrow", "tmw": "tomorrow",
+    "b4": "before", "l8r": "later", "gr8": "great", "w8": "wait", "m8": "mate", "ne1": "anyone", "sum1": "someone",
+    "every1": "everyone", "evry1": "everyone", "2day": "today", "wanna": "want to", "gotta": "got to",
+    # Scots: the negatives and pronouns that decide who is at risk and whether it is denied.
+    "cannae": "can not", "canna": "can not", "cnae": "can not", "dinnae": "do not", "dinna": "do not",
+    "didnae": "did not", "wouldnae": "would not", "couldnae": "could not", "shouldnae": "should not",
+    "willnae": "will not", "wisnae": "was not", "wasnae": "was not", "isnae": "is not", "huvnae": "have not",
+    "havnae": "have not", "havenae": "have not", "dae": "do", "nae": "no", "mair": "more", "masel": "myself",
+    "mysel": "myself", "taen": "taken", "greetin": "crying", "hame": "home", "oot": "out", "doon": "down",
+    "fae": "from", "tae": "to", "wi": "with", "awfy": "awful", "hale": "whole", "jist": "just", "wantae": "want to",
+    # Dropped final g ("feelin", "nothin"), for the words screening leans on.
+    **{f"{stem}in": f"{stem}ing" for stem in (
+        "everyth", "noth", "someth", "anyth", "feel", "go", "do", "think", "try", "cry", "sleep", "eat", "cop",
+        "liv", "dy", "kill", "hurt", "work", "gett", "tak", "ly", "want", "end", "struggl", "shak", "panick",
+        "leav", "sitt", "stand", "plann", "sav", "writ", "hang", "jump", "cutt", "harm", "bleed", "drink",
+    )},
 }
 
 
@@ -356,11 +375,24 @@ def _has_risk_stem(word: str) -> bool:
     return any(stem in word for stem in _RISK_STEMS)
 
 
+_NUMBER_WORD = re.compile(r"\d+(?:st|nd|rd|th|am|pm|k|m|s|h|hr|hrs|min|mins|mg|ml|g|kg|x|yr|yrs|ish|pm|am)?")
+
+
+_SHORT_WORDS = frozenset({"to", "me", "my", "am", "go", "do", "so", "no", "be", "it", "is", "at", "on", "in", "of", "up"})
+
+
 def _unleet(word: str) -> str:
-    if not any(c in _LEET_CHARS for c in word) or not any(c.isalpha() for c in word):
+    """ "k1ll", "0verd0se", "s3lf": digits and symbols for letters, read as the word they spell."""
+    if not any(c in _LEET_CHARS for c in word) or not any(c.isalpha() for c in word) or _NUMBER_WORD.fullmatch(word):
+        return word
+    if word in _SLANG or word in _MISSPELLINGS:
         return word
     plain = word.translate(_LEET_TABLE)
-    return plain if plain.isalpha() and _has_risk_stem(plain) else word
+    if not plain.isalpha():
+        return word
+    if _has_risk_stem(plain) or correct(plain) or (len(plain) >= 3 and is_known(plain)) or plain in _SHORT_WORDS:
+        return plain
+    return word
 
 
 def _squash(word: str) -> str:
@@ -469,6 +501,9 @@ _ACROSS = (
     (frozenset({"slidal"}), re.compile(r"\bsewer slidal\b"), "suicidal"),
     (frozenset({"m", "ve"}), re.compile(r"\bi (m|ve)\b"), lambda m: "i am" if m.group(1) == "m" else "i have"),
     (frozenset({"kill"}), re.compile(r"\bbe kill\b"), "be dead"),
+    # Scots "ah" and "a" for "I" before a verb ("ah have taen", "a cannae"), and "n e more" for "any more".
+    (frozenset({"ah", "a"}), re.compile(r"(?:^|(?<=[.,!?] ))(?:ah|a) (?=(?:have|had|am|was|can|could|do|did|want|will|would|just|need|feel|cannot|really|am|think|took|taken|wish)\b)"), "i "),
+    (frozenset({"n"}), re.compile(r"\bn e (?=more\b)"), "any "),
     (
         frozenset({"got", "been", "gone", "had", "done", "taken", "left", "tried"}),
         re.compile(r"\b(he|she|it|that|who|there|everyone|someone|nobody|what) is (?=(?:got|been|gone|had|done|taken|left|tried)\b)"),

@@ -105,6 +105,10 @@ class RuleScreener:
 
     def screen(self, text: str, *, context: Sequence[Turn] = ()) -> Screening:
         """Screen `text`; earlier coachee turns in `context` (oldest first) make short follow-ups readable."""
+        return self.screen_normalised(text, context=context)[0]
+
+    def screen_normalised(self, text: str, *, context: Sequence[Turn] = ()) -> tuple[Screening, str]:
+        """`screen`, and the normalised text (its first window) that the learned layer reads next."""
         result, first = self._assess_raw(text)
         tier, fired = result.tier, result.fired
         if context:
@@ -113,7 +117,7 @@ class RuleScreener:
             if follow_ups:
                 fired = fired.union(follow_ups)
                 tier = max(tier, Tier.EMERGENCY)
-        return self._screening(tier, fired)
+        return self._screening(tier, fired), first
 
     def _screening(self, tier: Tier, fired: frozenset[str]) -> Screening:
         """The `Screening` for an outcome: frozen, so one object per distinct outcome is shared."""

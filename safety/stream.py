@@ -10,16 +10,19 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from safety.screener import default_screener
+from safety.layered import default_screener
 
 __all__ = ["run_screen"]
 
 
 def run_screen(stdin: TextIO, stdout: TextIO) -> int:
-    """Screen every line of `stdin`, writing `{"tier": ..., "rules": [...]}` lines to `stdout`; returns 0."""
+    """Screen every line of `stdin`, writing `{"tier", "rules", "score"}` lines to `stdout`; returns 0."""
     screener = default_screener()
     for line in stdin:
         result = screener.screen(line.rstrip("\r\n"))
-        stdout.write(json.dumps({"tier": result.tier.value, "rules": list(result.rules)}) + "\n")
+        out: dict[str, object] = {"tier": result.tier.value, "rules": list(result.rules)}
+        if result.score is not None:
+            out["score"] = result.score
+        stdout.write(json.dumps(out) + "\n")
         stdout.flush()
     return 0

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import random
 import sys
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +29,7 @@ from safety.normalise import normalise
 from safety.screener import RuleScreener
 from safety.semantic.embedder import MODEL_ID, default_embedder
 from safety.semantic.features import BUCKETS, Sparse, lexical
-from safety.semantic.head import CLASSES, Floats, Thresholds, softmax
+from safety.semantic.head import CLASSES, Floats, Thresholds, softmax, sparse_dot
 from safety.semantic.layer import decide
 from safety.types import Tier, Turn
 
@@ -36,10 +39,9 @@ HEAD_VERSION = "2026.12.1"
 """Bump with any change to the features, the training or the corpus layout."""
 SEED = 13
 FOLDS = 5
-EPOCHS = 300
-BUDGET_FALSE_ALARM = 0.008
+BUDGET_FALSE_ALARM = 0.01
 """Out-of-fold share of harmless messages the model may raise to stress or higher, beyond the rules' own."""
-BUDGET_CHECK = 0.025
+BUDGET_CHECK = 0.03
 """Out-of-fold share of harmless messages the model may raise to `check`, beyond the rules' own."""
 BUDGET_OVER_EMERGENCY = 0.12
 """Out-of-fold share of crisis-only messages the model may read as emergencies."""
@@ -135,33 +137,12 @@ def variants(text: str, rng: random.Random) -> list[str]:
 
 
 # --- Softmax regression -------------------------------------------------------------------------
+# scikit-learn (a training-time dependency only, in the dev extras): L-BFGS multinomial logistic
+# regression, class-balanced. The bot itself only multiplies the saved weights with numpy.
 
-
-@dataclass
-class _Design:
-    embeddings: Floats | None
-    index: npt.NDArray[np.int64]
-    values: Floats
-    rows: npt.NDArray[np.int64]
-    starts: npt.NDArray[np.int64]
-
-    @classmethod
-    def of(cls, embeddings: Floats | None, lexical_rows: Sequence[Sparse]) -> _Design:
-        lengths = np.array([len(i) for i, _ in lexical_rows], dtype=np.int64)
-        return cls(
-            embeddings=embeddings,
-            index=np.concatenate([i for i, _ in lexical_rows]).astype(np.int64),
-            values=np.concatenate([v for _, v in lexical_rows]).astype(np.float32),
-            rows=np.repeat(np.arange(len(lexical_rows)), lengths),
-            starts=np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64),
-        )
-
-    @property
-    def n(self) -> int:
-        return len(self.starts)
-
-    def sparse_dot(self, weights: Floats) -> Floats:
-        return np.add.reduceat(weights[self.index] * self.values[:, None], self.starts, axis=0)
+C_FULL = 16.0
+C_GATE = 16.0
+MAX_ITER = 3000
 
 
 @dataclass
@@ -170,54 +151,39 @@ class _Weights:
     lexical: Floats
     bias: Floats
 
-    def logits(self, design: _Design) -> Floats:
-        out = design.sparse_dot(self.lexical) + self.bias
-        if design.embeddings is not None:
-            out = out + design.embeddings @ self.embedding
-        return np.asarray(out, dtype=np.float32)
+
+def _matrix(embeddings: Floats | None, lexical_rows: Sequence[Sparse]) -> Any:
+    from scipy import sparse
+
+    index = np.concatenate([i for i, _ in lexical_rows]).astype(np.int64)
+    values = np.concatenate([v for _, v in lexical_rows]).astype(np.float64)
+    pointers = np.concatenate([[0], np.cumsum([len(i) for i, _ in lexical_rows])]).astype(np.int64)
+    words = sparse.csr_matrix((values, index, pointers), shape=(len(lexical_rows), BUCKETS))
+    if embeddings is None:
+        return words
+    return sparse.hstack([sparse.csr_matrix(embeddings.astype(np.float64)), words]).tocsr()
 
 
 def fit(
-    design: _Design, labels: npt.NDArray[np.int64], *, l2_embedding: float = 1e-4, l2_lexical: float = 1e-5
+    embeddings: Floats | None, lexical_rows: Sequence[Sparse], labels: npt.NDArray[np.int64], *, c: float
 ) -> _Weights:
-    """Class-balanced softmax regression by full-batch Adam: deterministic for the same input."""
-    classes = len(CLASSES)
-    counts = np.bincount(labels, minlength=classes).astype(np.float32)
-    sample_weight = (counts.sum() / (classes * np.maximum(counts, 1)))[labels]
-    sample_weight /= sample_weight.sum()
-    target = np.eye(classes, dtype=np.float32)[labels]
-    dim = design.embeddings.shape[1] if design.embeddings is not None else 0
-    weights = _Weights(
-        embedding=np.zeros((dim, classes), np.float32),
-        lexical=np.zeros((BUCKETS, classes), np.float32),
-        bias=np.zeros(classes, np.float32),
-    )
-    params = ("embedding", "lexical", "bias")
-    moment = {p: np.zeros_like(getattr(weights, p)) for p in params}
-    square = {p: np.zeros_like(getattr(weights, p)) for p in params}
-    rate, beta1, beta2 = 0.05, 0.9, 0.999
-    for step in range(1, EPOCHS + 1):
-        grad_out = (softmax(weights.logits(design)) - target) * sample_weight[:, None]
-        grads = {
-            "bias": grad_out.sum(axis=0),
-            "lexical": np.stack(
-                [np.bincount(design.index, weights=design.values * grad_out[design.rows, k], minlength=BUCKETS)
-                 for k in range(classes)], axis=1).astype(np.float32) + l2_lexical * weights.lexical,
-            "embedding": (design.embeddings.T @ grad_out + l2_embedding * weights.embedding)
-            if design.embeddings is not None else weights.embedding,
-        }  # fmt: skip
-        for p in params:
-            moment[p] = beta1 * moment[p] + (1 - beta1) * grads[p]
-            square[p] = beta2 * square[p] + (1 - beta2) * grads[p] ** 2
-            m_hat = moment[p] / (1 - beta1**step)
-            s_hat = square[p] / (1 - beta2**step)
-            setattr(weights, p, (getattr(weights, p) - rate * m_hat / (np.sqrt(s_hat) + 1e-8)).astype(np.float32))
-    return weights
+    """Class-balanced multinomial logistic regression; deterministic for the same input."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=MAX_ITER, class_weight="balanced", tol=1e-6)
+    model.fit(_matrix(embeddings, lexical_rows), labels)
+    coef = np.asarray(model.coef_.T, dtype=np.float32)
+    dim = 0 if embeddings is None else embeddings.shape[1]
+    return _Weights(embedding=coef[:dim], lexical=coef[dim:], bias=np.asarray(model.intercept_, dtype=np.float32))
 
 
-def _subset(design: _Design, rows: npt.NDArray[np.int64], lexical_rows: Sequence[Sparse]) -> _Design:
-    emb = design.embeddings[rows] if design.embeddings is not None else None
-    return _Design.of(emb, [lexical_rows[i] for i in rows])
+def predict(weights: _Weights, embeddings: Floats | None, lexical_rows: Sequence[Sparse]) -> Floats:
+    """What the bot computes at run time, in float16 weights as shipped."""
+    lexical_weights = weights.lexical.astype(np.float16).astype(np.float32)
+    logits = sparse_dot(lexical_rows, lexical_weights) + weights.bias
+    if embeddings is not None:
+        logits = logits + embeddings @ weights.embedding.astype(np.float16).astype(np.float32)
+    return softmax(np.asarray(logits, dtype=np.float32))
 
 
 # --- Thresholds ---------------------------------------------------------------------------------
@@ -245,7 +211,7 @@ def choose_thresholds(scored: _Scored) -> tuple[Thresholds, dict[str, float]]:
     harmless, stress, risky, emergency = labels == 0, labels == 1, labels >= 2, labels == 3
     rank = Tier.CHECK.rank
     rule_fa = rules >= Tier.STRESS.rank
-    grid = np.round(np.arange(0.04, 0.97, 0.02), 2)
+    grid = np.round(np.concatenate([np.arange(0.04, 0.9, 0.02), np.arange(0.9, 0.999, 0.005)]), 3)
     best: tuple[float, float, float] | None = None
     best_score = -1.0
     for t_crisis in grid:
@@ -332,20 +298,21 @@ def train(corpus: Sequence[Path], out: Path, *, log: bool = True) -> dict[str, f
     say(f"{len(examples)} labelled examples, {len(texts)} with generated variants")
     embeddings = default_embedder().embed(texts)
     lexical_rows = [lexical(t) for t in texts]
-    full = _Design.of(embeddings, lexical_rows)
-    gate = _Design.of(None, lexical_rows)
 
     fold_of_group = {g: int(hashlib.sha256(str(g).encode()).hexdigest(), 16) % FOLDS for g in set(groups)}
     folds = np.array([fold_of_group[g] for g in groups])
+    is_original = np.array(original)
     oof_full = np.zeros((len(texts), len(CLASSES)), np.float32)
     oof_gate = np.zeros_like(oof_full)
     for fold in range(FOLDS):
         train_rows = np.flatnonzero(folds != fold)
-        test_rows = np.flatnonzero((folds == fold) & np.array(original))
-        weights = fit(_subset(full, train_rows, lexical_rows), y[train_rows])
-        oof_full[test_rows] = softmax(weights.logits(_subset(full, test_rows, lexical_rows)))
-        gate_weights = fit(_subset(gate, train_rows, lexical_rows), y[train_rows])
-        oof_gate[test_rows] = softmax(gate_weights.logits(_subset(gate, test_rows, lexical_rows)))
+        test_rows = np.flatnonzero((folds == fold) & is_original)
+        train_lex = [lexical_rows[i] for i in train_rows]
+        test_lex = [lexical_rows[i] for i in test_rows]
+        weights = fit(embeddings[train_rows], train_lex, y[train_rows], c=C_FULL)
+        oof_full[test_rows] = predict(weights, embeddings[test_rows], test_lex)
+        gate_weights = fit(None, train_lex, y[train_rows], c=C_GATE)
+        oof_gate[test_rows] = predict(gate_weights, None, test_lex)
         say(f"fold {fold + 1}/{FOLDS} done")
     screener = RuleScreener()
     kept = np.flatnonzero(original)
@@ -354,10 +321,10 @@ def train(corpus: Sequence[Path], out: Path, *, log: bool = True) -> dict[str, f
     say(f"thresholds {thresholds}")
     say(f"out-of-fold figures {figures}")
 
-    final = fit(full, y)
-    final_gate = fit(gate, y)
+    final = fit(embeddings, lexical_rows, y, c=C_FULL)
+    final_gate = fit(None, lexical_rows, y, c=C_GATE)
     out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
+    _save_arrays(
         out / "head.npz",
         gate_lexical=final_gate.lexical.astype(np.float16),
         gate_bias=final_gate.bias,
@@ -377,6 +344,16 @@ def train(corpus: Sequence[Path], out: Path, *, log: bool = True) -> dict[str, f
     }
     (out / "head.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return figures
+
+
+def _save_arrays(path: Path, **arrays: npt.NDArray[Any]) -> None:
+    """An `.npz` that is byte for byte the same for the same arrays (numpy's own stamps the time)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(arrays):
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buffer.getvalue(),
+                             compress_type=zipfile.ZIP_DEFLATED)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from typing import Literal
 
@@ -52,6 +53,8 @@ class Turn(BaseModel):
 
     speaker: Literal["coachee", "bot"]
     text: str
+    at: datetime | None = None
+    """When it was said, so only turns close together are read as one disclosure (unknown: recent)."""
 
 
 class Screening(BaseModel):
@@ -62,3 +65,5 @@ class Screening(BaseModel):
     tier: Tier
     rules: tuple[str, ...] = ()
     ruleset_version: str
+    score: float | None = None
+    """The learned layer's P(crisis or emergency), when it read the message; the rules give none."""

@@ -37,7 +37,7 @@ class MarkerScreener:
     calls: list[str] = field(default_factory=list)
     contexts: list[tuple[Turn, ...]] = field(default_factory=list)
 
-    def screen(self, text: str, *, context: Sequence[Turn] = ()) -> Screening:
+    def screen(self, text: str, *, context: Sequence[Turn] = (), at: datetime | None = None) -> Screening:
         self.calls.append(text)
         self.contexts.append(tuple(context))
         tier = max((t for marker, t in MARKERS.items() if marker in text), default=Tier.NONE)

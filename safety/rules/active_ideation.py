@@ -34,6 +34,7 @@ RULES: tuple[Rule, ...] = (
     rule(
         "active_ideation.end_it",
         _C,
+        r"(?<!place to )(?<!point to )(?<!spot to )(?<!let us )(?<!shall we )(?<!we can )(?<!we could )(?<!we will )"
         r"(?:end|ending|finish|finishing) (?:it|it all|everything|things|this|this life|my existence)(?: all)?"
         r"(?=\s*(?:$|[.,!?;]|\.\.\.|now|tonight|today|soon|forever|for good|once and for all|permanently|and|but|because|by|with (?:pills|tablets|a rope|a knife)|myself|if|when|or|so|though))"
         r"(?<!end this)(?<!ending this)(?<!finish this)(?<!finishing this)(?<!finish it)(?<!finishing it)(?<!finish things)"

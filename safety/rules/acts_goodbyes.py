@@ -10,6 +10,21 @@ _E = Tier.EMERGENCY
 _SELF = Subject.SELF
 
 _TOOK = r"(?:taken|took|taking|swallowed|swallow|swallowing|necked|necking|downed|downing|had|have had|eaten|ate|popped)"
+_TOOK_ANY = rf"(?:{_TOOK[3:-1]}|injected|emptied)"
+_CONTAINER = r"(?:box|boxes|packet|packets|pack|packs|strip|strips|tub|pen|pens|prescription|supply|stash|stock|blister)"
+_WHOLE_OF = (
+    r"the whole (?:\w+ )?(?:box|boxes|packet|packets|pack|strip|strips|bottle|tub|lot|pen|prescription|supply|stash|stock)"
+    r"|the lot|all(?: of)?|the rest"
+    r"|(?:a|one|two|three|four|\d+) (?:full |whole )?(?:box|boxes|packet|packets|strip|strips|bottle|bottles|pack|packs|pen|pens)"
+)
+_WHOLE_ALONE = (
+    rf"the whole (?:\w+ )?{_CONTAINER}|the lot|all of (?:them|it)|the rest of (?:them|it)"
+    rf"|(?:a|one|two|three|\d+) (?:full |whole )?{_CONTAINER}"
+)
+_WITH_DRINK = (
+    r"(?=\s*(?:$|[.,!?;]|\.\.\.|in one go|at once|an hour ago|earlier"
+    r"|(?:with|and) (?:a |some |the |my |\w+ )?(?:wine|vodka|gin|whisky|whiskey|rum|drink|booze|cans?|beers?|lager|cider|alcohol|bottle)\b))"
+)
 _NOT_A_DOSE = r"(?! ?(?:mg|mcg|milligrams?|micrograms?|ml|g|units)\b)"
 _STRONG_PLACES = (
     r"(?:bridge|ledge|edge of (?:the|a) (?:\w+ )?(?:bridge|roof|cliff|building|platform|car park|multi ?storey|balcony|tower)|"
@@ -37,8 +52,27 @@ RULES: tuple[Rule, ...] = (
         rf"(?:have|had|just|already|i|been|am) (?:{ADV} )*{_TOOK} (?:(?:\w+|,) ){{0,6}}?{QUANTITY}{_NOT_A_DOSE} (?:of )?(?:my |the |his |her |these |those |them )?(?:\w+ )?{PILLS}"
         rf"|(?:have|had|just|already|i) (?:{ADV} )*(?:taken|took|had|done|did) (?:a |an |another |a massive |a big |my )?overdose"
         r"(?! (?:patient|patients|call|calls|case|cases|audit|protocol|policy|training|error|errors|management|admission|admissions)\b)"
-        rf"|(?:i have|i|just|already|i have just|i am) (?:{ADV} )*(?:overdosed|overdosing)(?! (?:patients|him|her|them)\b)"
+        rf"|(?:i have|i|just|already|i have just|i am) (?:{ADV} )*(?:overdosed|overdosing)(?! (?:patients|him|her|them)\b)(?! on\b(?! (?:\w+ ){{0,2}}?{PILLS}))"
         rf"|{QUANTITY}{_NOT_A_DOSE} (?:\w+ )?{PILLS} (?:\w+ ){{0,2}}?(?:in me|inside me|down me|in my system|are kicking in|kicking in)",
+        subject=_SELF,
+    ),
+    rule(
+        # Phone style drops the subject and names no drug: "necked the whole box", "swallowed the lot with wine".
+        # A whole supply taken at once counts; a whole box *of* something that is not medication does not,
+        # and neither does a usual dose ("took all my meds this morning").
+        "act.whole_supply_taken",
+        _E,
+        rf"(?:^|[.,!?;] |\b(?:i|i have|have|just|already|and|then|so) )(?:(?:{ADV}|just|already|gone and) )*{_TOOK_ANY} "
+        rf"(?:{_WHOLE_ALONE}){_WITH_DRINK}"
+        rf"|{_TOOK_ANY} (?:{ADV} )?(?:{_WHOLE_OF})(?: of)?(?: (?:my|the|his|her|mums|mum s|dads|nans|them|those|these))?"
+        rf"(?: \w+)? {PILLS}(?! (?:to|for|from|into|out|back|home|in (?:my|the|his|her)|with food|like|as|every|each|daily))\b",
+        subject=_SELF,
+    ),
+    rule(
+        "act.poison_taken",
+        _E,
+        r"(?:drank|drunk|swallowed|downed|necked|had|taken|took|ingested) (?:some |a (?:bottle|cup|glass|mouthful) of |the |a load of |a bit of )?"
+        r"(?:bleach|antifreeze|anti freeze|weed ?killer|rat poison|poison|drain cleaner|screen ?wash|paraquat|disinfectant)\b",
         subject=_SELF,
     ),
     rule(
@@ -91,8 +125,9 @@ RULES: tuple[Rule, ...] = (
         "goodbye.final_message",
         _E,
         r"this (?:is|will be) (?:my )?(?:last|final) (?:message|text|msg|words|goodbye|time (?:i|you) (?:talk|speak|hear))"
+        r"(?! (?:tonight|today|for (?:today|tonight|now|a while|this week|the week|the day)|before|till|until|of the day|this week)\b)"
         r"|this is (?:goodbye|farewell)(?! (?:to|for|from) (?:the|my|this|that|our|me) )|this is the end(?=\s*(?:$|[.!?]|\.\.\.|for me))"
-        r"|goodbye (?:everyone|all|world|forever|for good|for ever|for the last time|cruel world|my friends|to (?:you )?all|to everyone)(?! (?:for now|until|till|see you|speak|talk|x+)\b)"
+        r"|goodbye (?:everyone|all|world|forever|for good|for ever|for the last time|cruel world|my friends|to (?:you )?all|to everyone)(?! (?:for now|until|till|see you|speak|talk|x+|at the end|after|before|at|when|on (?:my|the|their|her|his)|as)\b)"
         r"|(?:bye|farewell) (?:forever|for good|for ever|world|cruel world|for the last time)"
         r"|(?:my )?(?:last|final) (?:goodbye|words)(?=\s*(?:$|[.,!?]))"
         r"|(?:goodbye|farewell)\b.{0,80}\b(?:sorry for everything|forgive me|i love you all|i love you|look after)\b"

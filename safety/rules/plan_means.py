@@ -21,6 +21,11 @@ _SUICIDE_ACT = (
     rf"jump(?! (?:on|in|at|into|ship|through|to|ahead|back|up|for|around|over|the queue|the gun)\b)|"
     rf"die(?! of| laughing| from| with| if| for)|be dead(?! tired| on| busy| beat| to the world| chuffed))"
 )
+_NOT_A_DEVICE = (
+    r"(?<!phones )(?<!phone is )(?<!battery )(?<!battery is )(?<!batterys )(?<!laptops )(?<!laptop is )(?<!car is )"
+    r"(?<!it is )(?<!its )"
+)
+"""A phone or battery "about to die" is not a plan."""
 _INTENT = (
     r"(?:going to|gonna|will|decided to|decided i am going to|planning to|plan to|planned to|intend to|intending to|"
     r"about to|ready to|am|shall|getting ready to)"
@@ -34,8 +39,8 @@ RULES: tuple[Rule, ...] = (
     rule(
         "plan.intent_with_time",
         _E,
-        rf"{_INTENT} (?:{ADV} )*{_SUICIDE_ACT}\b{gap(8)} {TIME}\b"
-        rf"|{TIME}\b{gap(6)} (?:i am |i will |i )?(?:{ADV} )*{_INTENT} (?:{ADV} )*{_SUICIDE_ACT}\b"
+        rf"{_NOT_A_DEVICE}{_INTENT} (?:{ADV} )*{_SUICIDE_ACT}\b{gap(8)} {TIME}\b"
+        rf"|{TIME}\b{gap(6)} (?:i am |i will |i )?(?:{ADV} )*{_NOT_A_DEVICE}{_INTENT} (?:{ADV} )*{_SUICIDE_ACT}\b"
         rf"|(?:it is|it will be|it is going to be) happening {TIME_PLAN}\b"
         rf"|(?:decided|made (?:my|the|a|up my) (?:decision|mind|mind up)|mind is made up)(?: (?:\w+|,)){{0,4}}? (?:doing it|do it|going through with it|ending it|end it|it is happening)\b{gap(4)} {TIME}\b"
         r"|(?:decided|made (?:my|the|a|up my) (?:decision|mind|mind up)|mind is made up)(?: (?:\w+|,)){0,3}? (?:tonight|today|tomorrow) is the (?:night|day)\b"
@@ -99,7 +104,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:\w+ ){0,2}?(?:a |the |my )?(?:rope|noose|ligature|belt|cord|dressing gown cord|cable|scarf|tie|lead)(?: \w+){0,3}? "
         r"(?:round my neck|around my neck|to hang myself|from (?:the|a) (?:\w+ )?(?:beam|banister|bannister|door|ceiling|loft hatch|hook|tree|rail|wardrobe)|to (?:the|a) (?:\w+ )?(?:beam|banister|bannister|door|ceiling|hook|tree|rail|wardrobe))"
         r"|(?:bought|buying|got|ordered|tied|tying|made|making|set up|put up|hung|fixed|have|found) (?:\w+ ){0,2}?(?:a |the |my )?(?<!skipping )(?<!climbing )(?<!tow )(?<!washing )(?:rope|noose)\b"
-        r"(?! (?:swing|course|ladder|access|team|lights|bridge|for (?:the|my) (?:garden|boat|swing|climbing|camping|tent|dog))\b)"
+        r"(?! (?:swing|course|ladder|access|team|lights|bridge|for (?:the|my|our|his|her) (?:\w+ )?(?:garden|boat|swing|climbing|camping|tent|dog|kids|children|gym|tree ?house|washing))\b)"
         r"|(?:tied|tying|hung|put up|set up|fixed|attached|made|making) (?:\w+ ){0,2}?(?:a |the |my )?ligature"
         r"(?! (?:audit|risk|assessment|points?|cutters?|training|policy|checks?|survey|work|free|anchor|register)\b)",
         subject=_SELF,

@@ -1,4 +1,4 @@
-"""`run_screen`: one JSON object per input line, in order, flushed, exactly {"tier", "rules"}."""
+"""`run_screen`: one JSON object per input line, in order, flushed: {"tier", "rules"} and the model's "score"."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ def test_order_line_count_and_shape() -> None:
     assert len(rows) == len(lines)
     assert [r["tier"] for r in rows] == ["none", "none", "crisis", "emergency", "stress"]
     for row in rows:
-        assert set(row) == {"tier", "rules"}
+        assert set(row) == {"tier", "rules", "score"}
         assert isinstance(row["rules"], list) and all(isinstance(r, str) for r in row["rules"])
+        assert 0.0 <= row["score"] <= 1.0
+    assert rows[2]["score"] > rows[0]["score"]  # the model reads risk where there is risk
 
 
 def test_last_line_without_newline_and_crlf() -> None:

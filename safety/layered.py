@@ -1,0 +1,169 @@
+"""The screener the bot runs: rules first, the learned layer on top, and the conversation read as a whole.
+
+The layers only ever add. The rules decide what they are precise at and say why; the learned
+layer reads the meaning of every free-text message and can raise the outcome (`model.*`), never
+lower it, and no guard touches what it found. The coachee's last few turns within the hour are
+screened joined with the new one as well, so a disclosure split over messages ("I've got my
+mum's tablets" ... "tonight") is read as one; that reading counts only when it finds more than
+every one of those turns did alone, so one earlier risk message doesn't colour every reply.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from safety.screener import RULESET_VERSION, RuleScreener
+from safety.screener import default_screener as default_rule_screener
+from safety.semantic.layer import NOTHING, Reading, SemanticLayer
+from safety.types import Screening, Tier, Turn
+
+__all__ = ["JOINED_TURNS", "JOIN_WINDOW", "LayeredScreener", "ScreenRequest", "default_screener", "join_normalised"]
+
+JOINED_TURNS = 3
+"""Earlier coachee turns read together with the new one."""
+JOIN_WINDOW = timedelta(hours=1)
+"""Only turns this recent are joined: a message from yesterday is another conversation."""
+JOINED_RULE = "context.joined_turns"
+_ALONE_KEPT = 4096
+"""Outcomes of single earlier turns kept, so each turn is screened alone once, not at every later turn."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenRequest:
+    """One message to screen, with the conversation it came in."""
+
+    text: str
+    context: Sequence[Turn] = ()
+    at: datetime | None = None
+
+
+def join_normalised(parts: Sequence[str]) -> str:
+    """Normalised turns as the one text the joined reading screens (training joins them the same way)."""
+    return " . ".join(part for part in parts if part)
+
+
+@dataclass(frozen=True, slots=True)
+class _Alone:
+    tier: Tier
+    normalised: str
+
+
+class LayeredScreener:
+    """Screens messages into `Screening`s; `screen_many` reads a batch with one model call."""
+
+    def __init__(self, rules: RuleScreener | None = None, layer: SemanticLayer | None = None) -> None:
+        self._rules = rules or default_rule_screener()
+        self._layer = layer or SemanticLayer()
+        self._alone: OrderedDict[str, _Alone] = OrderedDict()
+        self.version = f"{RULESET_VERSION}+model.{self._layer.version}"
+
+    @property
+    def rules(self) -> RuleScreener:
+        return self._rules
+
+    def screen(self, text: str, *, context: Sequence[Turn] = (), at: datetime | None = None) -> Screening:
+        return self.screen_many([ScreenRequest(text=text, context=context, at=at)])[0]
+
+    def screen_many(self, requests: Sequence[ScreenRequest]) -> list[Screening]:
+        """Screen every request; the learned layer reads all their texts (and joined turns) in one batch."""
+        plans = [self._plan(request) for request in requests]
+        texts: list[str] = []
+        hints: list[Tier] = []
+        for plan in plans:
+            texts.append(plan.normalised)
+            hints.append(plan.rules.tier)
+            if plan.joined is not None:
+                texts.append(plan.joined)
+                hints.append(plan.joined_rules)
+        readings = iter(self._layer.read(texts, hints=hints))
+        results: list[Screening] = []
+        for plan in plans:
+            own = next(readings)
+            joined = next(readings) if plan.joined is not None else NOTHING
+            results.append(self._combine(plan, own, joined))
+        return results
+
+    # --- one request ---------------------------------------------------------------------------
+
+    def _plan(self, request: ScreenRequest) -> _Plan:
+        screening, normalised = self._rules.screen_normalised(request.text, context=request.context)
+        earlier = _recent_coachee_turns(request.context, at=request.at)
+        if not earlier or not normalised:
+            return _Plan(screening, normalised)
+        alone = [self._screen_alone(turn.text) for turn in earlier]
+        joined = join_normalised([*(a.normalised for a in alone), normalised])
+        joined_rules = self._rules.assess(joined)
+        return _Plan(
+            screening,
+            normalised,
+            joined=joined,
+            joined_rules=joined_rules.tier,
+            joined_fired=joined_rules.fired,
+            earlier_best=max(a.tier for a in alone),
+        )
+
+    def _combine(self, plan: _Plan, own: Reading, joined: Reading) -> Screening:
+        rules = plan.rules
+        tier = max(rules.tier, own.tier)
+        fired = set(rules.rules)
+        if own.rule is not None and own.tier >= rules.tier:
+            fired.add(own.rule)
+        together = max(plan.joined_rules, joined.tier)
+        if plan.joined is not None and together > max(tier, plan.earlier_best):
+            tier = together
+            fired.add(JOINED_RULE)
+            if joined.rule is not None and joined.tier == together:
+                fired.add(joined.rule)
+            if plan.joined_rules == together:
+                fired |= plan.joined_fired
+        score = max(own.score, joined.score if plan.joined is not None else 0.0)
+        return Screening(tier=tier, rules=tuple(sorted(fired)), ruleset_version=self.version, score=score)
+
+    def _screen_alone(self, text: str) -> _Alone:
+        """An earlier turn screened on its own (rules and model), remembered for the turns after it."""
+        known = self._alone.get(text)
+        if known is not None:
+            self._alone.move_to_end(text)
+            return known
+        screening, normalised = self._rules.screen_normalised(text)
+        reading = self._layer.read([normalised], hints=[screening.tier])[0] if normalised else NOTHING
+        known = _Alone(max(screening.tier, reading.tier), normalised)
+        self._alone[text] = known
+        if len(self._alone) > _ALONE_KEPT:
+            self._alone.popitem(last=False)
+        return known
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    rules: Screening
+    normalised: str
+    joined: str | None = None
+    joined_rules: Tier = Tier.NONE
+    joined_fired: frozenset[str] = frozenset()
+    earlier_best: Tier = Tier.NONE
+
+
+def _recent_coachee_turns(context: Sequence[Turn], *, at: datetime | None) -> list[Turn]:
+    """The coachee's last few turns (oldest first), only those within the hour when times are known."""
+    found: list[Turn] = []
+    for turn in reversed(context):
+        if turn.speaker != "coachee":
+            continue
+        if at is not None and turn.at is not None and at - turn.at > JOIN_WINDOW:
+            break
+        found.append(turn)
+        if len(found) == JOINED_TURNS:
+            break
+    found.reverse()
+    return found
+
+
+@lru_cache(maxsize=1)
+def default_screener() -> LayeredScreener:
+    """The shared layered screener (rules and model loaded once)."""
+    return LayeredScreener()
