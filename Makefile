@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EMULATOR := tests/transports/telegram_emulator
 SHARED_SAFETY := ../shared/safety
 
-.PHONY: install dev run chat test lint typecheck pytest bench eval-safety clean
+.PHONY: install dev run chat test lint typecheck pytest bench eval-safety train-safety clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ bench: dev
 
 eval-safety: install
 	$(PYTHON) $(SHARED_SAFETY)/evaluate.py --cmd "$(BIN)/coachbot screen"
+
+# Retrain the learned layer's head on the labelled training split (reproducible; writes safety/model/).
+train-safety: dev
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m safety.train
 
 clean:
 	rm -rf $(VENV) $(EMULATOR)/node_modules .mypy_cache .pytest_cache .ruff_cache

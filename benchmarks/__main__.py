@@ -31,7 +31,8 @@ class Bench:
 
 
 BENCHES = (
-    Bench("bench_screen", ("screen_p50_us", "screen_p99_us", "screen_max_us", "screen_build_s"),
+    Bench("bench_screen", ("screen_p50_us", "screen_p99_us", "screen_max_us", "screen_build_s", "screen_p50_ms",
+                           "screen_p99_ms", "model_build_s", "model_rss_mb"),
           full={}, smoke={"repeat": 2}),
     Bench("bench_engine", ("engine_msgs_per_s", "engine_p99_ms", "sqlite_commits_per_s", "engine_vs_sqlite_ratio"),
           full={}, smoke={"messages": 200, "coachees": 20}),

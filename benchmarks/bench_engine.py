@@ -41,10 +41,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.app import App, build_app
-from bot.config import Config, DatabaseConfig
+from bot.config import Config, DatabaseConfig, SecurityConfig
 from bot.storage import schema as t
 from bot.storage import store
 from bot.storage.db import _sqlite_pragmas
@@ -72,8 +73,11 @@ DEFAULT_COACHEES = 1_000
 TINY = {"messages": 300, "coachees": 30}  # a smoke run for CI: a second or two
 CONCURRENCY = (1, 10, 100, 1_000)
 CHART_MESSAGES = 10_000
-TARGET_MSGS_PER_S = 3_000
-TARGETS = {"engine_msgs_per_s": (">=", float(TARGET_MSGS_PER_S)), "engine_p99_ms": ("<=", 5.0)}  # for `make bench`
+TARGET_MSGS_PER_S = 500
+"""With the learned layer on and encryption at rest on (3,000 was the rules-only target)."""
+TARGETS = {"engine_msgs_per_s": (">=", float(TARGET_MSGS_PER_S)), "engine_p99_ms": ("<=", 25.0)}  # for `make bench`
+BENCH_KEY = "bQOb2cP0pKpbA0RvN5m5o1n0Jw2Y3xkJc3n8X3sQ9JQ="
+"""A throwaway Fernet key: the benchmark measures with encryption at rest on, as the bot will run."""
 CHART = Path(__file__).resolve().parents[1] / "docs" / "engine-throughput.png"
 RAW_PAYLOAD = "x" * 200
 
@@ -159,8 +163,9 @@ async def _drive(transport: MemoryTransport, app: App, people: Sequence[tuple[in
 def engine_run(*, messages: int, coachees: int, workdir: Path, concurrency: int | None = None) -> EngineRun:
     """Seed a fresh database in `workdir`, then time `messages` answers from `coachees` coachees, `concurrency`
     of them at a time (all of them by default)."""
-    config = Config(database=DatabaseConfig(url=f"sqlite:///{workdir / 'engine.db'}"))
-    app = build_app(config)  # the real screener
+    config = Config(database=DatabaseConfig(url=f"sqlite:///{workdir / 'engine.db'}"),
+                    security=SecurityConfig(encryption_keys=(SecretStr(BENCH_KEY),)))
+    app = build_app(config)  # the real screener, learned layer included
     try:
         transport = MemoryTransport()
         app.add_transport(transport)

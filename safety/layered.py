@@ -42,8 +42,12 @@ class ScreenRequest:
 
 
 def join_normalised(parts: Sequence[str]) -> str:
-    """Normalised turns as the one text the joined reading screens (training joins them the same way)."""
-    return " . ".join(part for part in parts if part)
+    """Normalised turns as the one text the joined reading screens (training joins them the same way).
+
+    A comma, not a full stop: "my shift ends at 8" then "then I'm going to kill myself" must read as
+    one sentence for the rules that tie a time to an intent.
+    """
+    return " , ".join(part for part in parts if part)
 
 
 @dataclass(frozen=True, slots=True)

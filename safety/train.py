@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from safety.layered import join_normalised
 from safety.normalise import normalise
 from safety.screener import RuleScreener
 from safety.semantic.embedder import MODEL_ID, default_embedder
@@ -41,7 +42,7 @@ SEED = 13
 FOLDS = 5
 BUDGET_FALSE_ALARM = 0.01
 """Out-of-fold share of harmless messages the model may raise to stress or higher, beyond the rules' own."""
-BUDGET_CHECK = 0.03
+BUDGET_CHECK = 0.01
 """Out-of-fold share of harmless messages the model may raise to `check`, beyond the rules' own."""
 BUDGET_OVER_EMERGENCY = 0.12
 """Out-of-fold share of crisis-only messages the model may read as emergencies."""
@@ -61,7 +62,7 @@ class Example:
 
 def join_turns(turns: Sequence[str]) -> str:
     """Several turns as the one normalised text the layer reads (the screener joins them the same way)."""
-    return " . ".join(part for part in (normalise(t) for t in turns) if part)
+    return join_normalised([normalise(t) for t in turns])
 
 
 def _files(paths: Iterable[Path]) -> list[Path]:
@@ -142,7 +143,7 @@ def variants(text: str, rng: random.Random) -> list[str]:
 
 C_FULL = 16.0
 C_GATE = 16.0
-MAX_ITER = 3000
+MAX_ITER = 1000
 
 
 @dataclass
@@ -170,7 +171,7 @@ def fit(
     """Class-balanced multinomial logistic regression; deterministic for the same input."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, max_iter=MAX_ITER, class_weight="balanced", tol=1e-6)
+    model = LogisticRegression(C=c, max_iter=MAX_ITER, class_weight="balanced", tol=1e-4)
     model.fit(_matrix(embeddings, lexical_rows), labels)
     coef = np.asarray(model.coef_.T, dtype=np.float32)
     dim = 0 if embeddings is None else embeddings.shape[1]

@@ -88,3 +88,59 @@ def test_normalise(raw: str, expected: str) -> None:
 def test_control_characters_become_spaces() -> None:
     assert normalise("kill\x00my\x07self") in {"kill my self", "kill myself"}
     assert "\x00" not in normalise("a\x00b")
+
+
+# --- characters a person can't trip by accident or on purpose -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # look-alike letters from other scripts (Unicode TR39 skeleton): Cyrillic, Greek, maths letters
+        ("ѕuісіdе", "suicide"),
+        ("kіll mуsеlf", "kill myself"),
+        ("οverdοse", "overdose"),  # Greek omicron
+        ("𝐬𝐮𝐢𝐜𝐢𝐝𝐞", "suicide"),
+        # invisible and direction-control characters inside a word
+        ("ki\u200dll my\u2060self", "kill myself"),
+        ("su\u202eic\u202cide", "suicide"),
+        ("over\u00addose", "overdose"),
+        # accents
+        ("súïcídé", "suicide"),
+        ("kíll mysélf", "kill myself"),
+        # symbols and digits for letters
+        ("k1ll mys3lf", "kill myself"),
+        ("d!e", "die"),
+        ("$u!c!de", "suicide"),
+        ("0verd0sing", "overdosing"),
+        ("s3lf h@rm", "self harm"),
+        # run together with no spaces
+        ("iwanttodie", "i want to die"),
+        ("wanttokillmyself", "want to kill myself"),
+        # one wrong, missing, extra or swapped letter in a risk word
+        ("sucidal", "suicidal"),
+        ("overdsoe", "overdose"),
+        ("paracetmol", "paracetamol"),
+        ("tabelts", "tablets"),
+        # emoji used as words
+        ("💀", "skull"),
+        ("⚰️", "coffin"),
+        # text-speak and Scots
+        ("cnt do this n e more", "can not do this any more"),
+        ("a cannae dae this nae mair", "i can not do this no more"),
+        ("feelin like nothin matters", "feeling like nothing matters"),
+    ],
+)
+def test_disguised_risk_words_read_as_the_words_meant(raw: str, expected: str) -> None:
+    assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "ordinary",
+    ["dye my hair", "send it", "the 1st at 3pm", "ward 7b", "bed 12", "band 6", "hello", "café", "naïve plan", "£20"],
+)
+def test_ordinary_words_are_left_as_they_are(ordinary: str) -> None:
+    folded = normalise(ordinary)
+    assert folded.split() == [w for w in folded.split() if w]  # no stray spaces
+    for word in ("die", "kill", "suicide", "overdose", "dead"):
+        assert word not in folded.split()
