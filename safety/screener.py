@@ -266,6 +266,11 @@ def _guard(text: str, hit: _Hit, message: guards.MessageGuards) -> str | None:
         return "scope.task"
     if rule.negatable:
         negation = negation_before(text, hit.start)
+        if negation is not Negation.NONE and _EXPLICIT_RISK.match(rule.id):
+            if _LEADING_NO.match(text) and negation_before(text[3:].lstrip(), hit.start - 3) is Negation.NONE:
+                negation = Negation.NONE  # "no i have taken them all": an answer, not a denial
+            elif _DEFERRED.match(text, hit.end):
+                return "negation.deferred"  # "not tonight, at the weekend": put off, not denied
         if negation is Negation.EXPLICIT:
             hit.rank = _NONE
             return "negation.explicit"
@@ -290,6 +295,18 @@ def _guard(text: str, hit: _Hit, message: guards.MessageGuards) -> str | None:
         hit.rank = _NONE
         return "guard.humour"
     return None
+
+
+_EXPLICIT_RISK = re.compile(r"(?:act|plan|means|preparation|goodbye)\.")
+"""Rule families that state an act, plan, means or goodbye: a deferral or a bare "no" never cancels them."""
+_LEADING_NO = re.compile(r"^(?:no|nah|nope|na)\b(?! (?:one|body|way|point|longer|more|idea|chance)\b)")
+_DEFERRED = re.compile(
+    r".{0,60}?(?:\b(?:but|just|instead|so|maybe|probably|prob|only)|,) (?:maybe |probably |prob |definitely |def )?"
+    r"(?:at|on|this|next|over|after|by|in|once|when|till|until) (?:the |my |a )?"
+    r"(?:weekend|sunday|monday|tuesday|wednesday|thursday|friday|saturday|week|month|payday|christmas|birthday"
+    r"|kids|children|holidays?|shift|nights|end of|morning|tomorrow|new year)\b"
+    r"|.{0,60}?(?:\b(?:but|just|instead)|,) (?:maybe |probably )?(?:tomorrow|later|soon|another (?:day|night|time))\b"
+)
 
 
 def _past(hit: _Hit, message: guards.MessageGuards) -> str | None:

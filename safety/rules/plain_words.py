@@ -64,6 +64,8 @@ RULES: tuple[Rule, ...] = (
         r"|messages?|videos?)|last (?:letters?|notes?)|(?:a |my )?final (?:letters?|notes?))"
         rf"|(?:left|wrote|written|writing|typed|recorded|finished|sealed|addressed)(?: \w+){{0,2}}? (?:letters|a letter each|a letter|notes)"
         rf" (?:for|to) (?:each of |all of |every one of )?(?:my |the |our )?{_FAMILY}\b(?! (?:about|re|regarding|for (?:the|a) (?:meeting|rota|party))\b)"
+        r"|(?:written|wrote|finished|left|done) my note(?! (?:up|on|about|for (?:the|a|my) (?:patient|ward|manager|appraisal|portfolio)"
+        r"|in (?:the|his|her|their) (?:record|chart|notes|file)))"
         rf"|(?:letters?|notes?) (?:for|to) (?:each of |all of )?(?:my |the |our )?{_FAMILY}(?: \w+){{0,3}}? (?:on|in|under|by) (?:the|my) "
         r"(?:\w+ )?(?:table|drawer|bed|pillow|side|desk|mantelpiece|kitchen|fridge)",
         subject=_SELF,

@@ -156,3 +156,25 @@ def test_mild_mitigated_or_topical_stress_is_none(text: str) -> None:
 def test_task_and_accident_context_is_none(text: str) -> None:
     tier, rules = screen(text)
     assert tier is Tier.NONE, rules
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not tonight, at the weekend i'm going to take all my tablets",
+        "i am not going to take my tablets tonight, at the weekend when the house is empty",
+        "not going to do it tonight, maybe tomorrow",
+        "no i have taken all my tablets",
+        "No, I've written my note and it's in the drawer",
+        "I've taken all my pills, also need to send the rota",
+    ],
+)
+def test_a_deferral_a_task_or_a_leading_no_never_cancels_an_explicit_act_or_plan(text: str) -> None:
+    assert default_screener().screen(text).tier is Tier.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text", ["i would never take an overdose", "no i would never hurt myself", "i am not going to kill myself"]
+)
+def test_a_plain_denial_still_cancels(text: str) -> None:
+    assert default_screener().screen(text).tier <= Tier.CHECK
