@@ -54,6 +54,16 @@ def join_normalised(parts: Sequence[str]) -> str:
 class _Alone:
     tier: Tier
     normalised: str
+    alert: bool
+    """Any sign of risk alone: only then is the model asked to read the turns joined."""
+
+
+ALERT_SCORE = 0.05
+"""A turn the model gives at least this P(crisis or emergency) alone may be half of a split disclosure."""
+
+
+def _alert(reading: Reading) -> bool:
+    return reading.score >= ALERT_SCORE or reading.tier >= Tier.CHECK
 
 
 class LayeredScreener:
@@ -73,23 +83,17 @@ class LayeredScreener:
         return self.screen_many([ScreenRequest(text=text, context=context, at=at)])[0]
 
     def screen_many(self, requests: Sequence[ScreenRequest]) -> list[Screening]:
-        """Screen every request; the learned layer reads all their texts (and joined turns) in one batch."""
+        """Screen every request; the learned layer reads all their texts in one batch, then the joined
+        turns of the conversations where any turn showed a sign of risk, in a second."""
         plans = [self._plan(request) for request in requests]
-        texts: list[str] = []
-        hints: list[Tier] = []
-        for plan in plans:
-            texts.append(plan.normalised)
-            hints.append(plan.rules.tier)
-            if plan.joined is not None:
-                texts.append(plan.joined)
-                hints.append(plan.joined_rules)
-        readings = iter(self._layer.read(texts, hints=hints))
-        results: list[Screening] = []
-        for plan in plans:
-            own = next(readings)
-            joined = next(readings) if plan.joined is not None else NOTHING
-            results.append(self._combine(plan, own, joined))
-        return results
+        owns = self._layer.read([p.normalised for p in plans], hints=[p.rules.tier for p in plans])
+        needed = [i for i, p in enumerate(plans) if p.joined is not None and (p.earlier_alert or _alert(owns[i]))]
+        joined: dict[int, Reading] = {}
+        if needed:
+            texts = [plans[i].joined or "" for i in needed]
+            readings = self._layer.read(texts, hints=[plans[i].joined_rules for i in needed])
+            joined = dict(zip(needed, readings, strict=True))
+        return [self._combine(p, owns[i], joined.get(i, NOTHING)) for i, p in enumerate(plans)]
 
     # --- one request ---------------------------------------------------------------------------
 
@@ -108,6 +112,7 @@ class LayeredScreener:
             joined_rules=joined_rules.tier,
             joined_fired=joined_rules.fired,
             earlier_best=max(a.tier for a in alone),
+            earlier_alert=any(a.alert for a in alone) or joined_rules.tier >= Tier.CHECK,
         )
 
     def _combine(self, plan: _Plan, own: Reading, joined: Reading) -> Screening:
@@ -135,7 +140,8 @@ class LayeredScreener:
             return known
         screening, normalised = self._rules.screen_normalised(text)
         reading = self._layer.read([normalised], hints=[screening.tier])[0] if normalised else NOTHING
-        known = _Alone(max(screening.tier, reading.tier), normalised)
+        alert = _alert(reading) or screening.tier >= Tier.CHECK
+        known = _Alone(max(screening.tier, reading.tier), normalised, alert=alert)
         self._alone[text] = known
         if len(self._alone) > _ALONE_KEPT:
             self._alone.popitem(last=False)
@@ -150,6 +156,7 @@ class _Plan:
     joined_rules: Tier = Tier.NONE
     joined_fired: frozenset[str] = frozenset()
     earlier_best: Tier = Tier.NONE
+    earlier_alert: bool = False
 
 
 def _recent_coachee_turns(context: Sequence[Turn], *, at: datetime | None) -> list[Turn]:
