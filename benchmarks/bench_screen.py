@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from safety.layered import default_screener as layered_screener
@@ -83,11 +84,10 @@ def _mix() -> list[str]:
     return mixed
 
 
-def layered_timings(repeat: int) -> list[int]:
-    screener = layered_screener()
-    messages = _mix()
-    for text in messages:
-        screener.screen(text)
+def timings_ns(screen: Callable[[str], object], messages: Sequence[str], repeat: int) -> list[int]:
+    """Each message timed on its own, `repeat` times, after a warm-up pass, sorted; collection paused."""
+    for text in messages:  # warm-up: first-seen tokens fill the per-token caches, needed branches get compiled
+        screen(text)
     timings: list[int] = []
     was_enabled = gc.isenabled()
     gc.disable()
@@ -95,7 +95,7 @@ def layered_timings(repeat: int) -> list[int]:
         for _ in range(repeat):
             for text in messages:
                 start = time.perf_counter_ns()
-                screener.screen(text)
+                screen(text)
                 timings.append(time.perf_counter_ns() - start)
     finally:
         if was_enabled:
@@ -106,29 +106,12 @@ def layered_timings(repeat: int) -> list[int]:
 def run(repeat: int = 100) -> dict[str, float]:
     """Time every message `repeat` times; return p50, p99 and max in microseconds, and the build time."""
     build = build_seconds()
-    messages = _messages()
-    screener = default_screener()
-    for text in messages:  # warm-up: first-seen tokens fill the per-token caches, needed branches get compiled
-        screener.screen(text)
-    timings: list[int] = []
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(repeat):
-            for text in messages:
-                start = time.perf_counter_ns()
-                screener.screen(text)
-                timings.append(time.perf_counter_ns() - start)
-    finally:
-        if was_enabled:
-            gc.enable()
-    timings.sort()
+    timings = timings_ns(default_screener().screen, _messages(), repeat)
+    layered = timings_ns(layered_screener().screen, _mix(), max(1, repeat // 20))
+    model_s, model_mb = model_build()
 
     def at(share: float) -> float:
         return round(timings[min(len(timings) - 1, int(len(timings) * share))] / 1000, 1)
-
-    layered = layered_timings(max(1, repeat // 20))
-    model_s, model_mb = model_build()
 
     def ms(share: float) -> float:
         return round(layered[min(len(layered) - 1, int(len(layered) * share))] / 1e6, 3)

@@ -93,6 +93,10 @@ class LayeredScreener:
             texts = [plans[i].joined or "" for i in needed]
             readings = self._layer.read(texts, hints=[plans[i].joined_rules for i in needed])
             joined = dict(zip(needed, readings, strict=True))
+        for request, plan, own in zip(requests, plans, owns, strict=True):
+            if not request.context:  # screened alone: the next turn needs neither rules nor model for it again
+                self._remember(request.text, _Alone(max(plan.rules.tier, own.tier), plan.normalised,
+                                                    alert=_alert(own) or plan.rules.tier >= Tier.CHECK))
         return [self._combine(p, owns[i], joined.get(i, NOTHING)) for i, p in enumerate(plans)]
 
     # --- one request ---------------------------------------------------------------------------
@@ -129,7 +133,7 @@ class LayeredScreener:
                 fired.add(joined.rule)
             if plan.joined_rules == together:
                 fired |= plan.joined_fired
-        score = max(own.score, joined.score if plan.joined is not None else 0.0)
+        score = max(own.score, joined.score)
         return Screening(tier=tier, rules=tuple(sorted(fired)), ruleset_version=self.version, score=score)
 
     def _screen_alone(self, text: str) -> _Alone:
@@ -142,10 +146,14 @@ class LayeredScreener:
         reading = self._layer.read([normalised], hints=[screening.tier])[0] if normalised else NOTHING
         alert = _alert(reading) or screening.tier >= Tier.CHECK
         known = _Alone(max(screening.tier, reading.tier), normalised, alert=alert)
-        self._alone[text] = known
+        self._remember(text, known)
+        return known
+
+    def _remember(self, text: str, alone: _Alone) -> None:
+        self._alone[text] = alone
+        self._alone.move_to_end(text)
         if len(self._alone) > _ALONE_KEPT:
             self._alone.popitem(last=False)
-        return known
 
 
 @dataclass(frozen=True, slots=True)

@@ -267,7 +267,8 @@ def _guard(text: str, hit: _Hit, message: guards.MessageGuards) -> str | None:
     if rule.negatable:
         negation = negation_before(text, hit.start)
         if negation is not Negation.NONE and _EXPLICIT_RISK.match(rule.id):
-            if _LEADING_NO.match(text) and negation_before(text[3:].lstrip(), hit.start - 3) is Negation.NONE:
+            leading = _LEADING_NO.match(text)
+            if leading and negation_before(text[leading.end() :], hit.start - leading.end()) is Negation.NONE:
                 negation = Negation.NONE  # "no i have taken them all": an answer, not a denial
             elif _DEFERRED.match(text, hit.end):
                 return "negation.deferred"  # "not tonight, at the weekend": put off, not denied
