@@ -80,6 +80,7 @@ class App:
             await calendar
             for transport in self.transports.values():
                 await transport.stop()
+            self.engine.close()
             for sig in signals:
                 loop.remove_signal_handler(sig)
 

@@ -21,6 +21,7 @@ from bot.config import Config
 from bot.digest import render_digest
 from bot.facts import StoredFacts
 from bot.locks import KeyedLocks
+from bot.screening import BatchScreener
 from bot.storage import store
 from bot.storage.erasure import FAREWELL, erase_coachee, export_coachee, scrub_freed_pages
 from bot.storage.records import Coach, Coachee, Conversation, ConversationData, Identity
@@ -29,7 +30,7 @@ from bot.wording import EngineWording
 from flows.parsing import Parsed, parse_when, parse_yes_no
 from flows.stepper import FlowContext, FlowRunner, Position, RecordedAnswer, StepResult
 from safety.routing import CHECK_PAYLOAD, Action, SafetyOutcome, SafetyRouter, SafetyState
-from safety.types import Screening, Tier, Turn
+from safety.types import Screening, ScreenRequest, Tier, Turn
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,16 @@ _JOIN = re.compile(r"^\s*(?:/start|join)\s+([A-Za-z0-9_\-]{4,64})\s*$", re.IGNOR
 
 class Screener(Protocol):
     def screen(self, text: str, *, context: Sequence[Turn] = (), at: datetime | None = None) -> Screening: ...
+
+    def screen_many(self, requests: Sequence[ScreenRequest]) -> list[Screening]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Early:
+    """A message screened before its transaction, against the conversation as it was read then."""
+
+    context: tuple[Turn, ...]
+    screening: Screening
 
 
 class PromptRefused(Exception):
@@ -115,6 +126,7 @@ class Engine:
         self.on_outbox = on_outbox
         self.wording = wording or EngineWording.load()
         self._locks = KeyedLocks()
+        self._batch = BatchScreener(screener)
         # Set by the app: re-plan a coachee's calendar (a session booked, a time zone given) in the same transaction.
         self.on_calendar_change: Callable[[Connection, int, datetime], None] | None = None
         # Set by the app: peer coaching groups act on their flows' answers, and on coaches' group commands.
@@ -124,9 +136,10 @@ class Engine:
     async def handle(self, msg: InboundMessage) -> None:
         """Handle one message. Raises TurnFailed if nothing could be stored, so it isn't acknowledged."""
         async with self._locks.hold(msg.key):
+            early = await self._screen_early(msg)
             for attempt in range(3):
                 try:
-                    self._turn(msg)
+                    self._turn(msg, early)
                     break
                 except store.StaleConversation:
                     log.warning("conversation changed under a turn; retrying (attempt %d)", attempt + 1)
@@ -254,9 +267,32 @@ class Engine:
                 update={"data": data, "wake_at": self._wake_at(data, now)}), at=now)
         return True
 
+    def close(self) -> None:
+        """Stop the screening thread (a batch under way finishes first)."""
+        self._batch.close()
+
     # the turn
 
-    def _turn(self, msg: InboundMessage) -> None:
+    async def _screen_early(self, msg: InboundMessage) -> _Early | None:
+        """Screen before the transaction, batched with the other turns waiting now and off the event loop.
+
+        The turn checks the conversation it then locks still has the turns read here; if another
+        worker changed it meanwhile, the turn screens again inside its transaction.
+        """
+        if msg.text is None:
+            return None
+        try:
+            with self.db.connect() as conn:
+                conversation = store.load_conversation(conn, msg.key)
+            context = conversation.data.recent if conversation is not None else ()
+            screening = await self._batch.screen(ScreenRequest.of(msg.text, context=context, at=self.clock()))
+        except Exception:
+            log.warning("early screen failed for %s message %s; the turn screens it", msg.key.transport,
+                        msg.message_id, exc_info=True)
+            return None
+        return _Early(tuple(context), screening)
+
+    def _turn(self, msg: InboundMessage, early: _Early | None = None) -> None:
         now = self.clock()
         with self.db.begin() as conn:
             store.lock_conversation(conn, msg.key)
@@ -277,7 +313,9 @@ class Engine:
             # The screen runs before any flow logic, on every free-text message, answers included.
             screening = None
             if msg.text is not None:
-                screening = self.screener.screen(msg.text, context=conversation.data.recent, at=now)
+                recent = tuple(conversation.data.recent)
+                screening = early.screening if early is not None and early.context == recent else \
+                    self.screener.screen(msg.text, context=recent, at=now)
             turn = _Turn(conn=conn, msg=msg, now=now, conversation=conversation, identity=identity,
                          screening=screening)
             if sender is not None:

@@ -10,6 +10,7 @@ every one of those turns did alone, so one earlier risk message doesn't colour e
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from functools import lru_cache
 from safety.screener import RULESET_VERSION, RuleScreener
 from safety.screener import default_screener as default_rule_screener
 from safety.semantic.layer import NOTHING, Reading, SemanticLayer
-from safety.types import Screening, Tier, Turn
+from safety.types import Screening, ScreenRequest, Tier, Turn
 
 __all__ = ["JOINED_TURNS", "JOIN_WINDOW", "LayeredScreener", "ScreenRequest", "default_screener", "join_normalised"]
 
@@ -30,15 +31,6 @@ JOIN_WINDOW = timedelta(hours=1)
 JOINED_RULE = "context.joined_turns"
 _ALONE_KEPT = 4096
 """Outcomes of single earlier turns kept, so each turn is screened alone once, not at every later turn."""
-
-
-@dataclass(frozen=True, slots=True)
-class ScreenRequest:
-    """One message to screen, with the conversation it came in."""
-
-    text: str
-    context: Sequence[Turn] = ()
-    at: datetime | None = None
 
 
 def join_normalised(parts: Sequence[str]) -> str:
@@ -73,6 +65,7 @@ class LayeredScreener:
         self._rules = rules or default_rule_screener()
         self._layer = layer or SemanticLayer()
         self._alone: OrderedDict[str, _Alone] = OrderedDict()
+        self._alone_lock = threading.Lock()  # the engine screens off its event loop, and in it on a rare re-screen
         self.version = f"{RULESET_VERSION}+model.{self._layer.version}"
 
     @property
@@ -80,7 +73,7 @@ class LayeredScreener:
         return self._rules
 
     def screen(self, text: str, *, context: Sequence[Turn] = (), at: datetime | None = None) -> Screening:
-        return self.screen_many([ScreenRequest(text=text, context=context, at=at)])[0]
+        return self.screen_many([ScreenRequest.of(text, context=context, at=at)])[0]
 
     def screen_many(self, requests: Sequence[ScreenRequest]) -> list[Screening]:
         """Screen every request; the learned layer reads all their texts in one batch, then the joined
@@ -138,10 +131,11 @@ class LayeredScreener:
 
     def _screen_alone(self, text: str) -> _Alone:
         """An earlier turn screened on its own (rules and model), remembered for the turns after it."""
-        known = self._alone.get(text)
-        if known is not None:
-            self._alone.move_to_end(text)
-            return known
+        with self._alone_lock:
+            known = self._alone.get(text)
+            if known is not None:
+                self._alone.move_to_end(text)
+                return known
         screening, normalised = self._rules.screen_normalised(text)
         reading = self._layer.read([normalised], hints=[screening.tier])[0] if normalised else NOTHING
         alert = _alert(reading) or screening.tier >= Tier.CHECK
@@ -150,10 +144,11 @@ class LayeredScreener:
         return known
 
     def _remember(self, text: str, alone: _Alone) -> None:
-        self._alone[text] = alone
-        self._alone.move_to_end(text)
-        if len(self._alone) > _ALONE_KEPT:
-            self._alone.popitem(last=False)
+        with self._alone_lock:
+            self._alone[text] = alone
+            self._alone.move_to_end(text)
+            if len(self._alone) > _ALONE_KEPT:
+                self._alone.popitem(last=False)
 
 
 @dataclass(frozen=True, slots=True)

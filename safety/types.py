@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Literal
@@ -67,3 +68,17 @@ class Screening(BaseModel):
     ruleset_version: str
     score: float | None = None
     """The learned layer's P(crisis or emergency), when it read the message; the rules give none."""
+
+
+class ScreenRequest(BaseModel):
+    """One message to screen, with the conversation it came in (the batch API's unit)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    context: tuple[Turn, ...] = ()
+    at: datetime | None = None
+
+    @classmethod
+    def of(cls, text: str, *, context: Sequence[Turn] = (), at: datetime | None = None) -> ScreenRequest:
+        return cls(text=text, context=tuple(context), at=at)

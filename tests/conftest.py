@@ -22,7 +22,7 @@ from bot.config import Config, DatabaseConfig
 from bot.storage import store
 from bot.transports.memory import MemoryTransport
 from bot.types import Reply
-from safety.types import Screening, Tier, Turn
+from safety.types import Screening, ScreenRequest, Tier, Turn
 from tests.transports.helpers.fake_slack import FakeSlack
 from tests.transports.helpers.telegram_emulator import EmulatorProcess, new_token
 
@@ -43,6 +43,9 @@ class MarkerScreener:
         tier = max((t for marker, t in MARKERS.items() if marker in text), default=Tier.NONE)
         rules = tuple(f"test.{tier.value}" for _ in [0] if tier is not Tier.NONE)
         return Screening(tier=tier, rules=rules, ruleset_version="test")
+
+    def screen_many(self, requests: Sequence[ScreenRequest]) -> list[Screening]:
+        return [self.screen(r.text, context=r.context, at=r.at) for r in requests]
 
 
 # PostgreSQL: the server every test can use (CI has one; a developer without one gets a skip).
@@ -282,6 +285,7 @@ async def harness(config: Config, screener: MarkerScreener) -> AsyncIterator[Har
     h = make_harness(config, screener)
     await h.transport.start(h.app.engine.handle)
     yield h
+    h.app.engine.close()
     h.app.db.dispose()
 
 
