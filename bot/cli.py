@@ -29,9 +29,10 @@ from bot.groups import GroupError, Groups, parse_start
 from bot.storage import groups as group_store
 from bot.storage import jobs as job_store
 from bot.storage import store
-from bot.storage.crypto import make_key, rotate
+from bot.storage.crypto import make_key
 from bot.storage.erasure import erase_coachee, export_coachee, scrub_freed_pages
 from bot.storage.groups import Group
+from bot.storage.rekey import rotate
 from bot.transports.base import TransportSetupError
 from flows.registry import FlowError
 

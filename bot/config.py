@@ -16,7 +16,7 @@ from cryptography.fernet import Fernet
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
 
 from bot.durations import parse_duration
-from safety.types import Tier
+from safety.types import ServiceEntry, Tier
 
 
 class ConfigError(Exception):
@@ -115,14 +115,6 @@ class ScheduleConfig(_Section):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not a known time zone (try 'Europe/London')") from None
         return value
-
-
-class ServiceEntry(_Section):
-    """One entry of the services directory shown when routing; the operator keeps it current."""
-
-    tier: Tier
-    name: str
-    contact: str
 
 
 DEFAULT_SERVICES: tuple[ServiceEntry, ...] = (

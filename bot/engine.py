@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
+from sqlalchemy import exc as sa_exc
 
 from bot.config import Config
 from bot.digest import render_digest
@@ -25,6 +26,7 @@ from bot.screening import BatchScreener
 from bot.storage import store
 from bot.storage.erasure import FAREWELL, erase_coachee, export_coachee, scrub_freed_pages
 from bot.storage.records import Coach, Coachee, Conversation, ConversationData, Identity
+from bot.transports.base import TurnFailed
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Reply
 from bot.wording import EngineWording
 from flows.parsing import Parsed, parse_when, parse_yes_no
@@ -70,8 +72,9 @@ class PromptRefused(Exception):
     """A flow can't be started for this coachee now (on hold, left the programme, no chat yet)."""
 
 
-class TurnFailed(Exception):
-    """The turn could not be completed; nothing of it was stored, so the platform may redeliver it."""
+def _database_unavailable(exc: Exception) -> bool:
+    """The database couldn't be reached or written, rather than something about the message itself."""
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.DisconnectionError | sa_exc.TimeoutError)
 
 
 def utc_now() -> datetime:
@@ -145,9 +148,9 @@ class Engine:
                     log.warning("conversation changed under a turn; retrying (attempt %d)", attempt + 1)
                 except Exception as exc:
                     log.exception("turn failed for %s message %s", msg.key.transport, msg.message_id)
-                    raise TurnFailed(str(type(exc).__name__)) from exc
+                    raise TurnFailed(type(exc).__name__, retryable=_database_unavailable(exc)) from exc
             else:
-                raise TurnFailed("conversation kept changing underneath")
+                raise TurnFailed("conversation kept changing underneath", retryable=False)
         if self.on_outbox is not None:
             self.on_outbox()
 

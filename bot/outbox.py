@@ -18,7 +18,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy import Engine as Database
 
-from bot.ratelimit import NO_LIMITS, Pacer, RateLimits
+from bot.ratelimit import NO_LIMITS, Pacer
 from bot.storage import schema as t
 from bot.storage import store
 from bot.storage.erasure import FAREWELL
@@ -164,9 +164,8 @@ class OutboxSender:
 
     def pacer(self, transport: str) -> Pacer:
         """The transport's declared `limits` (none if it declares none), remembered across passes."""
-        limits = getattr(self.transports.get(transport), "limits", NO_LIMITS)
-        if not isinstance(limits, RateLimits):
-            limits = NO_LIMITS
+        known = self.transports.get(transport)
+        limits = known.limits if known is not None else NO_LIMITS
         pacer = self._pacers.get(transport)
         if pacer is None or pacer.limits != limits:
             pacer = self._pacers[transport] = Pacer(limits, clock=self.pace_clock)

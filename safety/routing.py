@@ -10,8 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.config import ServiceEntry
-from safety.types import Screening, Tier
+from safety.types import Screening, ServiceEntry, Tier
 
 REPLIES = Path(__file__).resolve().parent / "replies.toml"
 CHECK_PAYLOAD = "safety:check:"

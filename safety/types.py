@@ -82,3 +82,15 @@ class ScreenRequest(BaseModel):
     @classmethod
     def of(cls, text: str, *, context: Sequence[Turn] = (), at: datetime | None = None) -> ScreenRequest:
         return cls(text=text, context=tuple(context), at=at)
+
+
+class ServiceEntry(BaseModel):
+    """One entry of the services directory shown when routing; the operator keeps it current.
+
+    Here rather than in the config so that safety depends on nothing in bot/; the config reads it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tier: Tier
+    name: str
+    contact: str

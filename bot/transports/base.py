@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from bot.ratelimit import RateLimits
 from bot.types import InboundMessage, Outbound
 
 InboundHandler = Callable[[InboundMessage], Awaitable[None]]
@@ -27,6 +28,18 @@ class DeliveryError(Exception):
         self.unreachable = unreachable
 
 
+class TurnFailed(Exception):
+    """The engine could not complete a turn; nothing of it was stored, so the platform may redeliver it.
+
+    `retryable` means the cause was the database being unavailable (locked, gone, full, timed out), not
+    the message: a transport holds the message and tries again rather than ever moving past it.
+    """
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
+
+
 class TransportSetupError(Exception):
     """A transport can't start (bad config, a rejected token): one line for the operator, never the token."""
 
@@ -35,6 +48,8 @@ class Transport(Protocol):
     """A chat platform: it feeds inbound messages to a handler and delivers replies."""
 
     name: str
+    limits: RateLimits
+    """The platform's send limits, which the outbox paces to (`NO_LIMITS` if it has none)."""
 
     async def start(self, handler: InboundHandler) -> None:
         """Begin receiving; returns once receiving is set up (or, for the console, finished)."""

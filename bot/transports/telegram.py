@@ -17,7 +17,6 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exc as sa_exc
 from telegram import BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
@@ -25,10 +24,9 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeH
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import TelegramConfig
-from bot.engine import TurnFailed
 from bot.markup import telegram_html
 from bot.ratelimit import RateLimits
-from bot.transports.base import DeliveryError, InboundHandler, TransportSetupError
+from bot.transports.base import DeliveryError, InboundHandler, TransportSetupError, TurnFailed
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 
 log = logging.getLogger(__name__)
@@ -276,7 +274,7 @@ class TelegramTransport:
 
     def _give_up(self, update_id: int, exc: TurnFailed) -> bool:
         """Whether to move past an update whose turn failed: never while the database is unavailable."""
-        if database_unavailable(exc):
+        if exc.retryable:
             log.error("telegram: update %s could not be stored (database unavailable); will try again", update_id)
             return False
         now = time.monotonic()
@@ -452,12 +450,6 @@ class TelegramTransport:
                                                            parse_mode=mode)
         assert sent is not None
         return sent
-
-
-def database_unavailable(exc: TurnFailed) -> bool:
-    """Whether a turn failed because the database couldn't be reached or written (locked, gone, full, timed
-    out), rather than because of something about the message itself."""
-    return isinstance(exc.__cause__, sa_exc.OperationalError | sa_exc.DisconnectionError | sa_exc.TimeoutError)
 
 
 def check_config(config: TelegramConfig) -> None:

@@ -15,8 +15,9 @@ from bot.app import App, build_app
 from bot.cli import main
 from bot.config import Config, ConfigError, SecurityConfig, load_config
 from bot.storage import crypto, store
-from bot.storage.crypto import EncryptionKeyError, encrypted_columns, install_keys, rotate
+from bot.storage.crypto import EncryptionKeyError, install_keys
 from bot.storage.db import open_engine
+from bot.storage.rekey import encrypted_columns, rotate
 from bot.types import ConversationKey, Reply
 from flows.stepper import NewAction, RecordedAnswer
 from safety.types import Tier

@@ -21,13 +21,12 @@ from bot.config import (
     Config,
     DatabaseConfig,
     SafetyConfig,
-    ServiceEntry,
     SlackConfig,
     TelegramConfig,
 )
 from bot.doctor import Check, check_config, check_database, check_services, check_slack, check_telegram, run_checks
 from bot.storage.db import alembic_config, open_engine, upgrade
-from safety.types import Tier
+from safety.types import ServiceEntry, Tier
 from tests.transports.helpers.fake_slack import FakeSlack
 from tests.transports.helpers.telegram_emulator import EmulatorProcess
 

@@ -79,7 +79,7 @@ async def test_an_exception_after_the_flow_step_leaves_nothing_behind(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(store, "save_conversation", boom)
-    from bot.engine import TurnFailed
+    from bot.transports.base import TurnFailed
 
     with pytest.raises(TurnFailed):
         await harness.say("Be a calmer chair", message_id="m-crash")

@@ -26,10 +26,10 @@ from sqlalchemy.engine import make_url
 
 from bot.app import App
 from bot.config import Config, DatabaseConfig, TelegramConfig
-from bot.engine import TurnFailed
 from bot.markup import telegram_html
 from bot.storage import schema as t
 from bot.storage import store
+from bot.transports.base import TurnFailed
 from bot.transports.slack import SlackTransport
 from bot.transports.telegram import TelegramTransport
 from bot.types import InboundMessage
