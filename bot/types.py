@@ -6,6 +6,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+# What a reply is belongs to the flows that write most of them; the engine and transports read it from here.
+from flows.reply import Attachment as Attachment
+from flows.reply import Button as Button
+from flows.reply import Reply as Reply
+
 
 class ConversationKey(BaseModel):
     """Who and where: one coachee (or coach) in one chat on one transport."""
@@ -15,36 +20,6 @@ class ConversationKey(BaseModel):
     transport: str
     user: str
     chat: str
-
-
-class Button(BaseModel):
-    """A choice shown under a question; `payload` comes back when it is pressed."""
-
-    model_config = ConfigDict(frozen=True)
-
-    label: str
-    payload: str
-
-
-class Attachment(BaseModel):
-    """A file sent alongside a reply (the digest's chart). Bytes travel as base64 in the outbox's JSON."""
-
-    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
-
-    filename: str
-    media_type: str
-    data: bytes
-
-
-class Reply(BaseModel):
-    """One message to a person. One question per reply: the wording rules depend on it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    text: str
-    buttons: tuple[Button, ...] = ()
-    attachment: Attachment | None = None
-    markdown: bool = False  # the coach's digest and caseload: headings, bold and bullets, shown natively
 
 
 class InboundMessage(BaseModel):

@@ -17,7 +17,6 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.types import Button, Reply
 from flows.parsing import Parsed, Problem, fold, parse_answer, parse_review_pick
 from flows.registry import (
     ITEMS_DONE,
@@ -29,6 +28,7 @@ from flows.registry import (
     change_trigger,
     changeable,
 )
+from flows.reply import Button, Reply
 from flows.spec import AnswerKind, Condition, FlowSpec, ProfileField, Remember, StateSpec
 
 WORDING = Path(__file__).resolve().parent / "wording.toml"

@@ -97,3 +97,11 @@ def test_safety_stands_alone(package: str, forbidden: str) -> None:
     leaks = sorted(f"{name} imports {other}" for name, others in import_graph().items() if name.startswith(package)
                    for other in others if other.split(".")[0] == forbidden)
     assert leaks == []
+
+
+def test_no_package_imports_itself_back_through_another() -> None:
+    """bot/ builds on flows/ and safety/; neither of those may reach back into bot/."""
+    packages: dict[str, set[str]] = {package: set() for package in PACKAGES}
+    for name, others in import_graph().items():
+        packages[name.split(".")[0]] |= {other.split(".")[0] for other in others} - {name.split(".")[0]}
+    assert cycles(packages) == []

@@ -1,0 +1,38 @@
+"""What the bot says: one reply, its buttons and any file sent with it.
+
+In flows/ because flows write most replies; bot/ reads the same types, so neither package imports the other back.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Button(BaseModel):
+    """A choice shown under a question; `payload` comes back when it is pressed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    payload: str
+
+
+class Attachment(BaseModel):
+    """A file sent alongside a reply (the digest's chart). Bytes travel as base64 in the outbox's JSON."""
+
+    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
+
+    filename: str
+    media_type: str
+    data: bytes
+
+
+class Reply(BaseModel):
+    """One message to a person. One question per reply: the wording rules depend on it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    attachment: Attachment | None = None
+    markdown: bool = False  # the coach's digest and caseload: headings, bold and bullets, shown natively
