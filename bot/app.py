@@ -15,13 +15,16 @@ from sqlalchemy import Engine as Database
 from bot.config import Config
 from bot.engine import Engine, Screener, utc_now
 from bot.groups import Groups
+from bot.listeners import EngineListeners
 from bot.outbox import OutboxSender
+from bot.planner import Planner
 from bot.scheduler import Scheduler
 from bot.storage import store
 from bot.storage.crypto import install_keys
 from bot.storage.db import open_engine, upgrade
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
+from bot.wording import EngineWording
 from flows.registry import FlowRegistry
 from flows.stepper import FlowRunner
 from safety.routing import SafetyRouter
@@ -40,6 +43,8 @@ class App:
     router: SafetyRouter
     engine: Engine
     outbox: OutboxSender
+    planner: Planner
+    groups: Groups
     scheduler: Scheduler
     transports: dict[str, Transport] = field(default_factory=dict)
 
@@ -54,7 +59,7 @@ class App:
         signals = (signal.SIGINT, signal.SIGTERM) if platforms else ()  # a console alone: Ctrl-C ends it as usual
         for sig in signals:
             loop.add_signal_handler(sig, stop.set)
-        self.scheduler.plan_all()
+        self.planner.plan_all()
         sender = asyncio.create_task(self.outbox.run(stop))
         sweeper = asyncio.create_task(self.sweep(stop))
         calendar = asyncio.create_task(self.scheduler.run(stop))
@@ -117,14 +122,20 @@ def build_app(
     router = SafetyRouter(services=config.safety.services, checked=config.safety.services_checked)
     transports: dict[str, Transport] = {}
     outbox = OutboxSender(db=db, transports=transports, clock=clock)
+    wording = EngineWording.load()
+    planner = Planner(db=db, config=config, clock=clock)
+    groups = Groups(config=config, flows=flows, words=wording.groups)
+    listeners = EngineListeners(
+        outbox_written=outbox.notify,
+        calendar_changed=lambda conn, coachee_id, now: planner.plan_coachee(conn, coachee_id, now=now),
+        flow_stepped=groups.after_step,
+        group_command=groups.coach_command,
+    )
     engine = Engine(db=db, flows=flows, screener=screener or default_screener(), router=router, config=config,
-                    clock=clock, on_outbox=outbox.notify)
-    scheduler = Scheduler(db=db, engine=engine, config=config, clock=clock)
-    engine.on_calendar_change = lambda conn, coachee_id, now: scheduler.plan_coachee(conn, coachee_id, now=now)
-    groups = Groups(engine)
-    engine.on_flow_step, engine.on_group_command = groups.after_step, groups.coach_command
-    return App(config=config, db=db, flows=flows, router=router, engine=engine, outbox=outbox,
-               scheduler=scheduler, transports=transports)
+                    clock=clock, listeners=listeners, wording=wording)
+    scheduler = Scheduler(db=db, engine=engine, planner=planner, groups=groups, config=config, clock=clock)
+    return App(config=config, db=db, flows=flows, router=router, engine=engine, outbox=outbox, planner=planner,
+               groups=groups, scheduler=scheduler, transports=transports)
 
 
 def ensure_demo_coachee(app: App, *, user: str, name: str, now: datetime) -> None:

@@ -355,7 +355,7 @@ def cmd_session(app: App, args: argparse.Namespace) -> int:
             zone_name = coachee.timezone or app.config.schedule.default_timezone
             session = store.add_session(conn, coachee_id=coachee.id, at=_session_time(args.at, zone_name),
                                         timezone=zone_name, number=args.number)
-            app.scheduler.plan_coachee(conn, coachee.id, now=now)
+            app.planner.plan_coachee(conn, coachee.id, now=now)
             print(session.id)
             return 0
         if args.action in ("cancel", "move"):
@@ -367,7 +367,7 @@ def cmd_session(app: App, args: argparse.Namespace) -> int:
             else:
                 session = store.update_session(conn, session.id, status="moved",
                                                at=_session_time(args.at, session.timezone))
-            app.scheduler.plan_coachee(conn, session.coachee_id, now=now)
+            app.planner.plan_coachee(conn, session.coachee_id, now=now)
             local = session.at.astimezone(ZoneInfo(session.timezone))
             print(f"session {session.number} is {session.status}" + (f": {local:%A %d %B %Y %H:%M} {session.timezone}"
                                                                      if args.action == "move" else ""))
@@ -415,7 +415,7 @@ def cmd_schedule(app: App, args: argparse.Namespace) -> int:
 def cmd_group(app: App, args: argparse.Namespace) -> int:
     """Peer coaching groups: create, add and remove members, and the plan. Members join the rotation only once
     they agree to the ground rules in chat; a change tells the coach who leads the group."""
-    groups, now = Groups(app.engine), _now()
+    groups, now = app.groups, _now()
     try:
         with app.db.begin() as conn:
             if args.action == "create":
@@ -427,7 +427,7 @@ def cmd_group(app: App, args: argparse.Namespace) -> int:
                 return _group_plan(groups, conn, group, as_json=args.json, now=now)
             coachee = store.get_coachee(conn, args.coachee)
             if args.action == "add":
-                print(groups.add_member(conn, group, coachee, now=now, exact_reason=True))
+                print(groups.add_member(conn, group, coachee, now=now, starter=app.engine, exact_reason=True))
             else:
                 print(groups.remove_member(conn, group, coachee, now=now, tell_coach=True))
             print(coachee.id)

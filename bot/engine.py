@@ -21,11 +21,12 @@ from sqlalchemy import exc as sa_exc
 from bot.config import Config
 from bot.digest import render_digest
 from bot.facts import StoredFacts
+from bot.listeners import NO_LISTENERS, EngineListeners, PromptRefused
 from bot.locks import KeyedLocks
 from bot.screening import BatchScreener
 from bot.storage import store
 from bot.storage.erasure import FAREWELL, erase_coachee, export_coachee, scrub_freed_pages
-from bot.storage.records import Coach, Coachee, Conversation, ConversationData, Identity
+from bot.storage.records import Coach, Coachee, Conversation, ConversationData, Identity, OutboxKind
 from bot.transports.base import TurnFailed
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Reply
 from bot.wording import EngineWording
@@ -66,10 +67,6 @@ class _Early:
 
     context: tuple[Turn, ...]
     screening: Screening
-
-
-class PromptRefused(Exception):
-    """A flow can't be started for this coachee now (on hold, left the programme, no chat yet)."""
 
 
 def _database_unavailable(exc: Exception) -> bool:
@@ -117,7 +114,7 @@ class Engine:
         router: SafetyRouter,
         config: Config,
         clock: Callable[[], datetime] = utc_now,
-        on_outbox: Callable[[], None] | None = None,
+        listeners: EngineListeners = NO_LISTENERS,
         wording: EngineWording | None = None,
     ) -> None:
         self.db = db
@@ -126,15 +123,10 @@ class Engine:
         self.router = router
         self.config = config
         self.clock = clock
-        self.on_outbox = on_outbox
+        self.listeners = listeners
         self.wording = wording or EngineWording.load()
         self._locks = KeyedLocks()
         self._batch = BatchScreener(screener)
-        # Set by the app: re-plan a coachee's calendar (a session booked, a time zone given) in the same transaction.
-        self.on_calendar_change: Callable[[Connection, int, datetime], None] | None = None
-        # Set by the app: peer coaching groups act on their flows' answers, and on coaches' group commands.
-        self.on_flow_step: Callable[[Connection, Coachee, StepResult, datetime], None] | None = None
-        self.on_group_command: Callable[[Connection, Coach, str, str, datetime], Reply] | None = None
 
     async def handle(self, msg: InboundMessage) -> None:
         """Handle one message. Raises TurnFailed if nothing could be stored, so it isn't acknowledged."""
@@ -151,8 +143,7 @@ class Engine:
                     raise TurnFailed(type(exc).__name__, retryable=_database_unavailable(exc)) from exc
             else:
                 raise TurnFailed("conversation kept changing underneath", retryable=False)
-        if self.on_outbox is not None:
-            self.on_outbox()
+        self.listeners.outbox_written()
 
     async def prompt(self, coachee_id: int, flow: str) -> None:
         """Start a flow now, as `coachbot prompt` does. Never while on a safety hold."""
@@ -162,8 +153,7 @@ class Engine:
             now = self.clock()
             with self.db.begin() as conn:
                 self.start_flow_in(conn, coachee_id=coachee_id, flow=flow, key=key, now=now)
-        if self.on_outbox is not None:
-            self.on_outbox()
+        self.listeners.outbox_written()
 
     def address(self, coachee_id: int) -> ConversationKey:
         """Where a coachee is talked to: their latest conversation, or their first registered chat."""
@@ -233,8 +223,8 @@ class Engine:
                     woken += self._wake(key)
                 except store.StaleConversation:
                     log.info("conversation changed while waking it; it will be looked at again")
-        if woken and self.on_outbox is not None:
-            self.on_outbox()
+        if woken:
+            self.listeners.outbox_written()
         return woken
 
     def _wake(self, key: ConversationKey) -> bool:
@@ -462,7 +452,7 @@ class Engine:
             first_id = first_id or (ids[0] if ids else None)
         return first_id
 
-    def _send_to_coach(self, turn: _Turn, coach_id: int, reply: Reply, *, kind: str, priority: int) -> list[int]:
+    def _send_to_coach(self, turn: _Turn, coach_id: int, reply: Reply, *, kind: OutboxKind, priority: int) -> list[int]:
         identities = store.identities_of(turn.conn, coach_id=coach_id)
         if not identities:
             log.error("coach %s has no chat to reach them; the %s stays in the outbox as dead", coach_id, kind)
@@ -600,8 +590,7 @@ class Engine:
             store.set_checkin_preferences(turn.conn, coachee.id, time_of_day=f"{when:%H:%M}")
             done = self.wording.checkins_time.format(at=f"{when:%H:%M}")
         turn.replies.append(Reply(text=done))
-        if self.on_calendar_change is not None:
-            self.on_calendar_change(turn.conn, coachee.id, turn.now)
+        self.listeners.calendar_changed(turn.conn, coachee.id, turn.now)
 
     def _journal(self, turn: _Turn) -> None:
         """A private note between sessions; an unfinished flow waits and picks up afterwards."""
@@ -729,8 +718,9 @@ class Engine:
                 code=code, link=link, days=valid_for.days)))
         elif word == "/schedule":
             self._schedule(turn, rest.strip())
-        elif word[1:] in GROUP_COMMANDS and self.on_group_command is not None:
-            turn.replies.append(self.on_group_command(turn.conn, coach, word[1:], rest.strip(), turn.now))
+        elif word[1:] in GROUP_COMMANDS and self.listeners.group_command is not None:
+            turn.replies.append(self.listeners.group_command(turn.conn, coach, word[1:], rest.strip(), now=turn.now,
+                                                             starter=self))
         else:
             turn.replies.append(Reply(text=self.wording.coach_hello.format(name=coach.name)))
 
@@ -755,8 +745,7 @@ class Engine:
             return
         session = store.add_session(turn.conn, coachee_id=coachee.id, at=at.astimezone(UTC), timezone=zone.key,
                                     number=None)
-        if self.on_calendar_change is not None:
-            self.on_calendar_change(turn.conn, coachee.id, turn.now)
+        self.listeners.calendar_changed(turn.conn, coachee.id, turn.now)
         turn.replies.append(Reply(text=self.wording.coach_scheduled.format(
             number=session.number, coachee=coachee.name, when=f"{at:%A %-d %B %Y, %H:%M}", zone=zone.key)))
 
@@ -808,12 +797,12 @@ class Engine:
         if step.profile:
             store.apply_profile(conn, coachee.id, step.profile)
             turn.coachee = coachee = store.get_coachee(conn, coachee.id)
-            if self.on_calendar_change is not None and any(c.field == "timezone" for c in step.profile):
-                self.on_calendar_change(conn, coachee.id, now)
+            if any(c.field == "timezone" for c in step.profile):
+                self.listeners.calendar_changed(conn, coachee.id, now)
         if coachee.consent_store:
             self._store_step(conn, coachee, step, now)
-        if self.on_flow_step is not None and step.answers:
-            self.on_flow_step(conn, coachee, step, now)
+        if step.answers:
+            self.listeners.flow_stepped(conn, coachee, step, now)
         turn.replies.extend(step.replies)
         position = step.position
         interrupted = turn.data.interrupted

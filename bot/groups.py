@@ -20,20 +20,22 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection
 
-from bot.engine import Engine, PromptRefused
-from bot.planning import PlannedJob, morning_if_night, wall_shift
+from bot.config import Config
+from bot.listeners import FlowStarter, PromptRefused
+from bot.planning import JobOutcome, PlannedJob, job_done, job_dropped, morning_if_night, wall_shift
 from bot.storage import groups as gstore
-from bot.storage import schema as t
+from bot.storage import outbox as outbox_rows
 from bot.storage import store
 from bot.storage.groups import Group, GroupSession
 from bot.storage.jobs import JobRow
 from bot.storage.records import Coach, Coachee
 from bot.types import ConversationKey, Reply
+from bot.wording import GroupWording
 from flows.parsing import parse_when
 from flows.registry import FlowError
-from flows.stepper import RecordedAnswer, StepResult
+from flows.stepper import FlowRunner, RecordedAnswer, StepResult
 
 log = logging.getLogger(__name__)
 
@@ -70,24 +72,6 @@ class Replanned(BaseModel):
     @property
     def under_minimum(self) -> bool:
         return self.in_rotation < self.minimum
-
-
-class JobResult(BaseModel):
-    """How a group job went, as the scheduler records it (done, dropped, or later at `due_at`)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    status: str
-    note: str | None = None
-    due_at: datetime | None = None
-
-
-def _done(note: str | None = None) -> JobResult:
-    return JobResult(status="done", note=note)
-
-
-def _dropped(note: str) -> JobResult:
-    return JobResult(status="dropped", note=note)
 
 
 # the rotation: pure
@@ -157,10 +141,10 @@ class Groups:
     """Peer coaching groups on the engine: the plan, membership, the messages between sessions and the coach's
     chat commands. Everything is written on the caller's connection, in the caller's transaction."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.config = engine.config
-        self.words = engine.wording.groups
+    def __init__(self, *, config: Config, flows: FlowRunner, words: GroupWording) -> None:
+        self.config = config
+        self.flows = flows
+        self.words = words
 
     # the plan
 
@@ -289,7 +273,7 @@ class Groups:
         log.info("group %s created for coach %s", group.id, coach.id)
         return group
 
-    def add_member(self, conn: Connection, group: Group, coachee: Coachee, *, now: datetime,
+    def add_member(self, conn: Connection, group: Group, coachee: Coachee, *, now: datetime, starter: FlowStarter,
                    exact_reason: bool = False) -> str:
         """Invite a coachee: they get the ground rules now, and join the rotation once they agree. GroupError, with
         nothing changed, when the ground rules can't go to them now (not onboarded, on hold, no chat). The reason is
@@ -302,7 +286,7 @@ class Groups:
         intro = self.words.invite.format(name=coachee.first_name, coach=coach.name, group=group.name,
                                          days=group.every_days)
         try:
-            run = self._start(conn, coachee.id, JOIN_FLOW, intro=intro, now=now)
+            run = self._start(conn, coachee.id, JOIN_FLOW, intro=intro, now=now, starter=starter)
         except PromptRefused as exc:
             reason = str(exc) if exact_reason else (
                 self.words.not_started if coachee.consent_store is None else self.words.not_now)
@@ -381,51 +365,52 @@ class Groups:
 
     # the jobs between sessions (called by the scheduler, in the job's transaction)
 
-    def run_job(self, conn: Connection, job: JobRow, key: ConversationKey | None, now: datetime) -> JobResult:
+    def run_job(self, conn: Connection, job: JobRow, key: ConversationKey | None, now: datetime, *,
+                starter: FlowStarter) -> JobOutcome:
         session = gstore.find_session(conn, job.group_session_id) if job.group_session_id is not None else None
         if session is None or session.status == "cancelled":
-            return _dropped("its group session is off")
+            return job_dropped("its group session is off")
         group = gstore.get_group(conn, session.group_id)
         if job.kind in TO_MEMBER:
             assert job.coachee_id is not None and key is not None
             coachee = store.get_coachee(conn, job.coachee_id)
             morning = morning_if_night(now, ZoneInfo(coachee.timezone or self.config.schedule.default_timezone))
             if morning is not None:
-                return JobResult(status="later", note="night: waiting for the morning", due_at=morning)
+                return JobOutcome(status="later", note="night: waiting for the morning", due_at=morning)
         if job.kind == "group_close":
             return self._close(conn, group, session, now=now)
         if job.kind == "group_commit":
             assert job.coachee_id is not None and key is not None
-            return self._commit(conn, group, session, job.coachee_id, key, now=now)
+            return self._commit(conn, group, session, job.coachee_id, key, now=now, starter=starter)
         if session.status != "planned" or now >= session.at:
-            return _dropped(f"session {session.number} has already started")
+            return job_dropped(f"session {session.number} has already started")
         if job.kind == "group_digest":
             return self._send_digest(conn, group, session, now=now)
         assert job.coachee_id is not None and key is not None
         if job.kind == "group_prep":
-            return self._prep(conn, group, session, job.coachee_id, key, now=now)
-        return self._reflect(conn, group, session, job.coachee_id, key, now=now)
+            return self._prep(conn, group, session, job.coachee_id, key, now=now, starter=starter)
+        return self._reflect(conn, group, session, job.coachee_id, key, now=now, starter=starter)
 
     def _in_rotation(self, conn: Connection, group: Group, coachee_id: int) -> bool:
         member = gstore.get_member(conn, group_id=group.id, coachee_id=coachee_id)
         return member is not None and member.in_rotation
 
     def _prep(self, conn: Connection, group: Group, session: GroupSession, coachee_id: int, key: ConversationKey,
-              *, now: datetime) -> JobResult:
+              *, now: datetime, starter: FlowStarter) -> JobOutcome:
         if session.presenter_id != coachee_id or not self._in_rotation(conn, group, coachee_id):
-            return _dropped("no longer this session's presenter")
+            return job_dropped("no longer this session's presenter")
         coachee, coach = store.get_coachee(conn, coachee_id), store.get_coach(conn, group.coach_id)
         intro = self.words.prep.format(name=coachee.first_name, group=group.name, coach=coach.name,
                                        when=self._long_when(session.at, coachee, group))
-        run = self._start(conn, coachee_id, PREP_FLOW, intro=intro, now=now, key=key)
+        run = self._start(conn, coachee_id, PREP_FLOW, intro=intro, now=now, key=key, starter=starter)
         if run is not None:
             gstore.set_run(conn, session.id, "prep_run", run)
-        return _done()
+        return job_done()
 
     def _reflect(self, conn: Connection, group: Group, session: GroupSession, coachee_id: int, key: ConversationKey,
-                 *, now: datetime) -> JobResult:
+                 *, now: datetime, starter: FlowStarter) -> JobOutcome:
         if session.feedback_from_id != coachee_id or not self._in_rotation(conn, group, coachee_id):
-            return _dropped("no longer giving this session's feedback")
+            return job_dropped("no longer giving this session's feedback")
         coachee = store.get_coachee(conn, coachee_id)
         intro = self.words.reflect.format(name=coachee.first_name, group=group.name,
                                           when=self._long_when(session.at, coachee, group))
@@ -433,44 +418,44 @@ class Groups:
         said = self._run_texts(conn, coachee_id, previous.commit_run if previous else None, COMMITMENTS)
         if said:
             intro += " " + self.words.reflect_commitments.format(commitments=said[-1])
-        run = self._start(conn, coachee_id, REFLECT_FLOW, intro=intro, now=now, key=key)
+        run = self._start(conn, coachee_id, REFLECT_FLOW, intro=intro, now=now, key=key, starter=starter)
         if run is not None:
             gstore.set_run(conn, session.id, "feedback_run", run)
-        return _done()
+        return job_done()
 
     def _commit(self, conn: Connection, group: Group, session: GroupSession, coachee_id: int, key: ConversationKey,
-                *, now: datetime) -> JobResult:
+                *, now: datetime, starter: FlowStarter) -> JobOutcome:
         if session.status != "planned":
-            return _dropped(f"session {session.number} is {session.status}")
+            return job_dropped(f"session {session.number} is {session.status}")
         gstore.update_session(conn, session.id, status="done")
         if session.presenter_id != coachee_id or not self._in_rotation(conn, group, coachee_id):
-            return _done("session recorded; its presenter has left the group")
+            return job_done("session recorded; its presenter has left the group")
         coachee = store.get_coachee(conn, coachee_id)
         intro = self.words.commit.format(name=coachee.first_name, group=group.name)
         try:
-            run = self._start(conn, coachee_id, COMMIT_FLOW, intro=intro, now=now, key=key)
+            run = self._start(conn, coachee_id, COMMIT_FLOW, intro=intro, now=now, key=key, starter=starter)
         except PromptRefused as exc:
-            return _dropped(f"session recorded; no questions sent: {exc}")
+            return job_dropped(f"session recorded; no questions sent: {exc}")
         if run is not None:
             gstore.set_run(conn, session.id, "commit_run", run)
-        return _done()
+        return job_done()
 
-    def _close(self, conn: Connection, group: Group, session: GroupSession, *, now: datetime) -> JobResult:
+    def _close(self, conn: Connection, group: Group, session: GroupSession, *, now: datetime) -> JobOutcome:
         if session.status != "planned":
-            return _dropped(f"session {session.number} is {session.status}")
+            return job_dropped(f"session {session.number} is {session.status}")
         gstore.update_session(conn, session.id, status="done")
         self._tell_coach(conn, group, self.words.closed.format(group=group.name), about=None, now=now)
         log.info("group %s closed its rotation", group.id)
-        return _done()
+        return job_done()
 
-    def _send_digest(self, conn: Connection, group: Group, session: GroupSession, *, now: datetime) -> JobResult:
+    def _send_digest(self, conn: Connection, group: Group, session: GroupSession, *, now: datetime) -> JobOutcome:
         identities = store.identities_of(conn, coach_id=group.coach_id)
         if not identities:
-            return _dropped("the coach has no chat to send the digest to")
+            return job_dropped("the coach has no chat to send the digest to")
         to = store.address_of(identities[0])
         for reply, about in self.digest(conn, group, session):
             store.add_outbox(conn, to=to, replies=[reply], kind="digest", at=now, coachee_id=about)
-        return _done()
+        return job_done()
 
     # the coach's digest before a session
 
@@ -522,7 +507,7 @@ class Groups:
         answers = [(q, text) for q, text in store.run_answers(conn, coachee_id=who.id, run_id=run_id) if text]
         if not any(q != SHARE for q, _ in answers):
             return [f"- {who.first_name} hasn't answered the {asked} yet."]
-        spec = self.engine.flows.registry.spec(flow)
+        spec = self.flows.registry.spec(flow)
         lines = []
         for question, text in answers:
             if question == SHARE:
@@ -538,11 +523,12 @@ class Groups:
 
     # the coach's chat commands (called by the engine in the coach's turn)
 
-    def coach_command(self, conn: Connection, coach: Coach, word: str, rest: str, now: datetime) -> Reply:
+    def coach_command(self, conn: Connection, coach: Coach, word: str, rest: str, *, now: datetime,
+                      starter: FlowStarter) -> Reply:
         if word == "groupnew":
             return Reply(text=self._new(conn, coach, rest, now=now))
         if word in ("groupadd", "groupleave"):
-            return Reply(text=self._membership(conn, coach, word, rest, now=now))
+            return Reply(text=self._membership(conn, coach, word, rest, now=now, starter=starter))
         if word == "group" and rest:
             group = self._find_group(conn, coach, rest)
             if group is None:
@@ -589,7 +575,8 @@ class Groups:
         return self.words.created.format(group=group.name, id=group.id, days=group.every_days,
                                          when=f"{self._short_when(group.start_at, zone)} ({zone.key})")
 
-    def _membership(self, conn: Connection, coach: Coach, word: str, rest: str, *, now: datetime) -> str:
+    def _membership(self, conn: Connection, coach: Coach, word: str, rest: str, *, now: datetime,
+                    starter: FlowStarter) -> str:
         """`/groupadd GROUP PERSON` and `/groupleave GROUP PERSON`: the longest group name that fits, then a person."""
         words = rest.split()
         for cut in range(len(words) - 1, 0, -1):
@@ -601,7 +588,7 @@ class Groups:
                 continue
             try:
                 if word == "groupadd":
-                    return self.add_member(conn, group, person, now=now)
+                    return self.add_member(conn, group, person, now=now, starter=starter)
                 return self.remove_member(conn, group, person, now=now, tell_coach=False)
             except GroupError as exc:
                 return str(exc)
@@ -637,7 +624,7 @@ class Groups:
 
     # helpers
 
-    def _start(self, conn: Connection, coachee_id: int, flow: str, *, intro: str, now: datetime,
+    def _start(self, conn: Connection, coachee_id: int, flow: str, *, intro: str, now: datetime, starter: FlowStarter,
                key: ConversationKey | None = None) -> str | None:
         """Start a group flow for a member after a line saying what it is for; returns the flow run's id.
         Raises PromptRefused, leaving nothing behind, when it mustn't start now (on hold, paused, no chat)."""
@@ -647,9 +634,9 @@ class Groups:
         ids = store.add_outbox(conn, to=key, replies=[Reply(text=intro)], kind="prompt", at=now,
                                coachee_id=coachee_id)
         try:
-            self.engine.start_flow_in(conn, coachee_id=coachee_id, flow=flow, key=key, now=now)
+            starter.start_flow_in(conn, coachee_id=coachee_id, flow=flow, key=key, now=now)
         except PromptRefused:
-            conn.execute(delete(t.outbox).where(t.outbox.c.id.in_(ids)))
+            outbox_rows.delete_rows(conn, ids)
             raise
         conversation = store.load_conversation(conn, key)
         position = conversation.data.position if conversation is not None else None

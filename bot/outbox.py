@@ -15,11 +15,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Connection, delete, func, select, text, update
+from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
 
 from bot.ratelimit import NO_LIMITS, Pacer
-from bot.storage import schema as t
+from bot.storage import outbox as rows_store
 from bot.storage import store
 from bot.storage.erasure import FAREWELL
 from bot.storage.records import OutboxRow
@@ -51,7 +51,7 @@ class ChatLocks:
     def __exit__(self, *exc: object) -> None:
         if self.conn is not None:
             if any(self.held.values()):
-                self.conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                rows_store.release_chat_locks(self.conn)
             self.conn.rollback()
             self.conn.close()
 
@@ -59,16 +59,14 @@ class ChatLocks:
         if self.conn is None:
             return True
         if (transport, chat) not in self.held:
-            key = f"outbox\x1f{transport}\x1f{chat}"
-            self.held[(transport, chat)] = bool(self.conn.execute(
-                text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), {"key": key}).scalar_one())
+            self.held[(transport, chat)] = rows_store.try_chat_lock(self.conn, transport=transport, chat=chat)
             self.conn.commit()
         return self.held[(transport, chat)]
 
     def still_pending(self, row_id: int) -> bool:
         if self.conn is None:
             return True
-        status = self.conn.execute(select(t.outbox.c.status).where(t.outbox.c.id == row_id)).scalar_one_or_none()
+        status = rows_store.status_of(self.conn, row_id)
         self.conn.commit()
         return status == "pending"
 
@@ -231,16 +229,8 @@ class OutboxSender:
         return delivered, wait, more
 
     def _due(self, transport: str) -> list[OutboxRow]:
-        """Pending rows, alerts first, at most `per_chat` per chat so that one busy chat can't fill the batch;
-        rows not yet due are included so they can hold back their chat."""
-        o = t.outbox
-        place = func.row_number().over(partition_by=o.c.chat_id, order_by=(o.c.priority.desc(), o.c.id))
-        ranked = (select(o.c.id, place.label("place"))
-                  .where(o.c.status == "pending", o.c.transport == transport).subquery())
-        query = (select(o).join(ranked, ranked.c.id == o.c.id).where(ranked.c.place <= self.per_chat)
-                 .order_by(o.c.priority.desc(), o.c.id).limit(self.batch))
         with self.db.connect() as conn:
-            return [OutboxRow.model_validate(dict(r)) for r in conn.execute(query).mappings()]
+            return rows_store.due_rows(conn, transport=transport, per_chat=self.per_chat, batch=self.batch)
 
     async def _deliver(self, row: OutboxRow, pacer: Pacer) -> float | None:
         """None when delivered; otherwise seconds before this chat may go on (0 once the row is dead)."""
@@ -265,14 +255,9 @@ class OutboxSender:
             log.exception("transport %s raised while sending outbox row %s", row.transport, row.id)
             return self._fail(row, DeliveryError(type(exc).__name__))
         with self.db.begin() as conn:
-            conn.execute(update(t.outbox).where(t.outbox.c.id == row.id).values(
-                status="sent", sent_at=self.clock(), attempts=row.attempts + 1, platform_message_id=platform_id,
-                last_error=None))
-            if row.kind == "alert":
-                conn.execute(update(t.safety_events).where(t.safety_events.c.alert_outbox_id == row.id)
-                             .values(alert_delivered=True))
-            if row.kind == FAREWELL:  # the last word to someone erased: once delivered, nothing of them stays
-                conn.execute(delete(t.outbox).where(t.outbox.c.id == row.id))
+            # the last word to someone erased: once delivered, nothing of them stays
+            rows_store.mark_sent(conn, row, at=self.clock(), platform_message_id=platform_id,
+                                 erase=row.kind == FAREWELL)
         return None
 
     def _unreachable(self, row: OutboxRow) -> None:
@@ -281,9 +266,8 @@ class OutboxSender:
         with self.db.begin() as conn:
             if not store.set_unreachable(conn, transport=row.transport, external_id=row.user_id, at=now):
                 return
-            conn.execute(update(t.outbox).where(
-                t.outbox.c.status == "pending", t.outbox.c.transport == row.transport,
-                t.outbox.c.chat_id == row.chat_id).values(status="dead", last_error="unreachable: " + row.user_id))
+            rows_store.give_up_on_chat(conn, transport=row.transport, chat=row.chat_id,
+                                       reason="unreachable: " + row.user_id)
             identity = store.find_identity(conn, transport=row.transport, external_id=row.user_id)
             if identity is None or identity.coachee_id is None:
                 log.error("a coach's %s chat can't be reached; check their registration", row.transport)
@@ -303,9 +287,8 @@ class OutboxSender:
         dead = error.permanent or attempts >= self.max_attempts
         wait = timedelta(seconds=error.retry_after) if error.retry_after is not None else backoff(attempts)
         with self.db.begin() as conn:
-            conn.execute(update(t.outbox).where(t.outbox.c.id == row.id).values(
-                status="dead" if dead else "pending", attempts=attempts, last_error=error.reason[:300],
-                next_attempt_at=self.clock() + wait))
+            rows_store.mark_failed(conn, row.id, dead=dead, attempts=attempts, error=error.reason,
+                                   next_attempt_at=self.clock() + wait)
         if dead:
             log.error("outbox row %s (%s to %s) dead-lettered after %d attempts: %s", row.id, row.kind,
                       row.transport, attempts, error.reason)

@@ -19,6 +19,8 @@ from bot.storage.records import Session
 
 JobKind = Literal["pre_session", "reminder", "digest", "post_session", "checkin", "caseload", "retention",
                   "group_prep", "group_reflect", "group_digest", "group_commit", "group_close"]
+JobStatus = Literal["pending", "running", "done", "dropped"]
+OutcomeStatus = Literal["done", "dropped", "later"]
 UPCOMING = ("planned", "moved")
 AROUND_SESSION = timedelta(hours=48)
 NIGHT_STARTS, MORNING = time(21, 0), time(8, 0)
@@ -42,6 +44,24 @@ class PlannedJob(BaseModel):
             return f"{self.kind}:{self.coachee_id or ''}:{self.coach_id or ''}:group:{self.group_session_id}"
         return (f"{self.kind}:{self.coachee_id or ''}:{self.coach_id or ''}:{self.session_id or ''}:"
                 f"{self.due_at.astimezone(UTC):%Y%m%dT%H%M}")
+
+
+class JobOutcome(BaseModel):
+    """How a job went, as the scheduler records it: done, dropped, or again `later` at `due_at`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: OutcomeStatus
+    note: str | None = None
+    due_at: datetime | None = None
+
+
+def job_done(note: str | None = None) -> JobOutcome:
+    return JobOutcome(status="done", note=note)
+
+
+def job_dropped(note: str) -> JobOutcome:
+    return JobOutcome(status="dropped", note=note)
 
 
 def schedule_for(schedule: ScheduleConfig, *, checkin_time: str | None, checkin_every_days: int | None

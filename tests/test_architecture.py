@@ -105,3 +105,39 @@ def test_no_package_imports_itself_back_through_another() -> None:
     for name, others in import_graph().items():
         packages[name.split(".")[0]] |= {other.split(".")[0] for other in others} - {name.split(".")[0]}
     assert cycles(packages) == []
+
+
+SQL_NAMES = frozenset({"select", "insert", "update", "delete", "text", "func", "and_", "or_", "not_", "literal",
+                       "bindparam", "table", "column", "case", "exists", "union", "true", "false", "null"})
+"""SQLAlchemy's statement builders. Outside storage a module may hold a Connection or an Engine, name exception
+classes and open a database, but it may not say what to read or write."""
+
+
+def sql_leaks(source: str) -> list[str]:
+    """What in `source` builds SQL or touches the table definitions directly."""
+    leaks: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] == "sqlalchemy":
+                leaks += [f"sqlalchemy.{a.name}" for a in node.names if a.name in SQL_NAMES]
+            if node.module == "bot.storage.schema" or (node.module == "bot.storage"
+                                                         and any(a.name == "schema" for a in node.names)):
+                leaks.append("bot.storage.schema")
+        elif isinstance(node, ast.Attribute) and node.attr in SQL_NAMES and isinstance(node.value, ast.Name) \
+                and node.value.id in ("sqlalchemy", "sa"):
+            leaks.append(f"sqlalchemy.{node.attr}")
+    return leaks
+
+
+def test_the_sql_finder_finds_statement_builders_and_the_schema() -> None:
+    assert sql_leaks("from sqlalchemy import Connection, select\nfrom bot.storage import schema as t") == [
+        "sqlalchemy.select", "bot.storage.schema"]
+    assert sql_leaks("import sqlalchemy as sa\nsa.update(x)") == ["sqlalchemy.update"]
+    assert sql_leaks("from sqlalchemy import Connection\nfrom sqlalchemy.exc import OperationalError") == []
+
+
+def test_no_sql_outside_storage() -> None:
+    """Every statement lives in bot/storage, so a change of schema or database touches one package."""
+    leaks = sorted(f"{name}: {leak}" for name, path in _modules().items() if not name.startswith("bot.storage")
+                   for leak in sql_leaks(path.read_text(encoding="utf-8")))
+    assert leaks == []

@@ -25,15 +25,23 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Connection, and_, delete, false, func, or_, select, update
 from sqlalchemy import Engine as Database
 
+from bot.planning import JobKind
 from bot.storage import schema as t
-from bot.storage.records import ConversationData
+from bot.storage.records import (
+    ActionStatus,
+    CoacheeStatus,
+    ConversationData,
+    OutboxKind,
+    OutboxStatus,
+    SessionStatus,
+)
 from bot.storage.store import NotFound
 
 log = logging.getLogger(__name__)
 
 EXPORT_FORMAT = "coachbot-export/1"
 JOURNAL_FLOW = "journal"
-FAREWELL = "farewell"  # the outbox kind of the last message after an erasure: addressed to no one's record
+FAREWELL: OutboxKind = "farewell"  # the outbox kind of the last message after an erasure: addressed to no one's record
 
 
 class _Frozen(BaseModel):
@@ -46,7 +54,7 @@ class ExportedProfile(_Frozen):
     id: int
     name: str
     coach: str
-    status: str
+    status: CoacheeStatus
     timezone: str | None
     joined_at: datetime
     checkin_time: str | None
@@ -69,7 +77,7 @@ class ExportedSession(_Frozen):
     number: int
     at: datetime
     timezone: str
-    status: str
+    status: SessionStatus
 
 
 class ExportedAnswer(_Frozen):
@@ -97,7 +105,7 @@ class ExportedReading(_Frozen):
 class ExportedAction(_Frozen):
     text: str
     due_on: date | None
-    status: str
+    status: ActionStatus
     created_at: datetime
     updated_at: datetime
 
@@ -128,15 +136,15 @@ class ExportedMessage(_Frozen):
     """A message the bot sent (or will send) to them, or about them to their coach; its text is the bot's own
     wording or a copy of their answers, which are above."""
 
-    kind: str
+    kind: OutboxKind
     to: Literal["you", "your coach"]
-    status: str
+    status: OutboxStatus
     created_at: datetime
     sent_at: datetime | None
 
 
 class ExportedJob(_Frozen):
-    kind: str
+    kind: JobKind
     due_at: datetime
 
 

@@ -15,6 +15,7 @@ from bot.storage.jobs import add_jobs
 from bot.storage.store import NotFound
 
 RunColumn = Literal["prep_run", "commit_run", "feedback_run"]
+GroupSessionStatus = Literal["planned", "done", "cancelled"]
 
 
 class _Record(BaseModel):
@@ -56,7 +57,7 @@ class GroupSession(_Record):
     at: datetime
     presenter_id: int | None
     feedback_from_id: int | None
-    status: str
+    status: GroupSessionStatus
     prep_run: str | None
     commit_run: str | None
     feedback_run: str | None

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.planning import JobKind, PlannedJob
+from bot.planning import JobKind, JobStatus, PlannedJob
 from bot.storage import schema as t
 
 
@@ -23,7 +23,7 @@ class JobRow(BaseModel):
     session_id: int | None
     group_session_id: int | None = None
     due_at: datetime
-    status: str
+    status: JobStatus
     claim: str | None
     note: str | None
 
@@ -73,7 +73,7 @@ def requeue_stale(conn: Connection, *, claimed_before: datetime) -> int:
     return int(result.rowcount)
 
 
-def finish(conn: Connection, job_id: int, *, claim: str, status: str, note: str | None, at: datetime) -> bool:
+def finish(conn: Connection, job_id: int, *, claim: str, status: JobStatus, note: str | None, at: datetime) -> bool:
     """Mark done (or dropped) if this worker still holds the job; False means another worker took it over."""
     result = conn.execute(update(t.jobs).where(t.jobs.c.id == job_id, t.jobs.c.claim == claim,
                                                t.jobs.c.status == "running")

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.stepper import Position
 from safety.types import Tier, Turn
+
+CoacheeStatus = Literal["active", "hold", "paused", "stopped"]
+SessionStatus = Literal["planned", "done", "cancelled", "moved"]
+ActionStatus = Literal["open", "done", "partly", "not_yet"]
+OutboxKind = Literal["reply", "alert", "digest", "prompt", "notice", "caseload", "farewell"]
+OutboxStatus = Literal["pending", "sent", "dead"]
 
 
 class _Record(BaseModel):
@@ -23,7 +30,7 @@ class Coachee(_Record):
     id: int
     coach_id: int
     name: str
-    status: str
+    status: CoacheeStatus
     timezone: str | None
     consent_store: bool | None
     consent_share: bool | None
@@ -59,7 +66,7 @@ class Session(_Record):
     number: int
     at: datetime
     timezone: str
-    status: str
+    status: SessionStatus
 
 
 class ActionRow(_Record):
@@ -68,7 +75,7 @@ class ActionRow(_Record):
     run_id: str
     text: str
     due_on: date | None
-    status: str
+    status: ActionStatus
     created_at: datetime
     updated_at: datetime
 
@@ -113,10 +120,10 @@ class OutboxRow(_Record):
     user_id: str
     chat_id: str
     coachee_id: int | None
-    kind: str
+    kind: OutboxKind
     priority: int
     payload: str
-    status: str
+    status: OutboxStatus
     attempts: int
     next_attempt_at: datetime
     created_at: datetime

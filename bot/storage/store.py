@@ -17,12 +17,15 @@ from bot.storage.records import (
     ActionRow,
     Coach,
     Coachee,
+    CoacheeStatus,
     Conversation,
     ConversationData,
     Identity,
+    OutboxKind,
     OutboxRow,
     Sender,
     Session,
+    SessionStatus,
     StoredAnswer,
 )
 from bot.types import ConversationKey, Reply
@@ -148,7 +151,7 @@ def list_coachees(conn: Connection, *, coach_id: int | None = None) -> list[Coac
     return [_coachee(r) for r in conn.execute(query).mappings()]
 
 
-def set_coachee_status(conn: Connection, coachee_id: int, status: str) -> None:
+def set_coachee_status(conn: Connection, coachee_id: int, status: CoacheeStatus) -> None:
     conn.execute(update(t.coachees).where(t.coachees.c.id == coachee_id).values(status=status))
 
 
@@ -326,7 +329,7 @@ def get_session(conn: Connection, session_id: int) -> Session:
     return Session.model_validate(dict(row))
 
 
-def update_session(conn: Connection, session_id: int, *, status: str, at: datetime | None = None) -> Session:
+def update_session(conn: Connection, session_id: int, *, status: SessionStatus, at: datetime | None = None) -> Session:
     values: dict[str, object] = {"status": status}
     if at is not None:
         values["at"] = at
@@ -566,7 +569,7 @@ _ADD_OUTBOX = insert(t.outbox).returning(t.outbox.c.id)
 
 
 def add_outbox(
-    conn: Connection, *, to: ConversationKey, replies: Sequence[Reply], kind: str, at: datetime,
+    conn: Connection, *, to: ConversationKey, replies: Sequence[Reply], kind: OutboxKind, at: datetime,
     coachee_id: int | None, priority: int = 0,
 ) -> list[int]:
     ids = []

@@ -304,7 +304,7 @@ async def test_the_daily_job_deletes_free_text_once_a_programme_is_over_by_the_r
         store.update_session(conn, last.id, status="done")
         store.add_session(conn, coachee_id=h.coachee_id, at=datetime(2027, 3, 1, 10, 0, tzinfo=UTC),
                           timezone="Europe/London", number=None)  # the other coachee's programme goes on
-    h.app.scheduler.plan_all()  # as at start-up: the daily retention job is planned with the rest
+    h.app.planner.plan_all()  # as at start-up: the daily retention job is planned with the rest
     before, other_before = counts(h, subject.coachee_id), counts(h, h.coachee_id)
 
     # 29 days after their last session: nothing goes yet.

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.app import build_app
 from bot.config import Config, DatabaseConfig, SafetyConfig
-from bot.engine import PromptRefused
+from bot.listeners import PromptRefused
 from bot.storage import schema as t
 from bot.storage import store
 from bot.transports.memory import MemoryTransport

@@ -145,7 +145,7 @@ class GroupTest:
 
     @property
     def groups(self) -> Groups:
-        return Groups(self.h.app.engine)
+        return self.h.app.groups
 
     async def lead(self, text: str) -> str:
         return await self.h.texts(text, user=LEAD)
@@ -157,7 +157,7 @@ class GroupTest:
         with self.h.app.db.begin() as conn:
             for user in users:
                 coachee = store.get_coachee(conn, self.ids[user])
-                self.groups.add_member(conn, self.group, coachee, now=self.clock.now)
+                self.groups.add_member(conn, self.group, coachee, now=self.clock.now, starter=self.h.app.engine)
         await self.h.app.outbox.deliver_due()
 
     def sessions(self) -> list[GroupSession]:
@@ -215,7 +215,7 @@ async def group_test(config: Config, screener: MarkerScreener, people: Sequence[
     h.use_clock(clock)
     lead_id = add_lead(h)
     with h.app.db.begin() as conn:
-        group = Groups(h.app.engine).create(conn, coach_id=lead_id, name="Ward leaders", every=EVERY, start=START,
+        group = h.app.groups.create(conn, coach_id=lead_id, name="Ward leaders", every=EVERY, start=START,
                                             now=now)
     test = GroupTest(h=h, clock=clock, lead_id=lead_id, group=group)
     for user, name in people:

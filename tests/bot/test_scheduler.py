@@ -41,7 +41,7 @@ def book_programme(h: Harness, coachee_id: int, zone: ZoneInfo) -> None:
         for day in SESSION_DAYS:
             at = datetime(*day, 10, 0, tzinfo=zone).astimezone(UTC)
             store.add_session(conn, coachee_id=coachee_id, at=at, timezone=zone.key, number=None)
-        h.app.scheduler.plan_coachee(conn, coachee_id, now=h.app.engine.clock())
+        h.app.planner.plan_coachee(conn, coachee_id, now=h.app.engine.clock())
 
 
 async def one_booked_coachee(config: Config, screener: MarkerScreener) -> tuple[Harness, Clock, int]:
