@@ -24,6 +24,7 @@ from bot.storage.crypto import install_keys
 from bot.storage.db import open_engine, upgrade
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
+from bot.transports.registry import build_enabled
 from bot.wording import EngineWording
 from flows.registry import FlowRegistry
 from flows.stepper import FlowRunner
@@ -136,6 +137,12 @@ def build_app(
     scheduler = Scheduler(db=db, engine=engine, planner=planner, groups=groups, config=config, clock=clock)
     return App(config=config, db=db, flows=flows, router=router, engine=engine, outbox=outbox, planner=planner,
                groups=groups, scheduler=scheduler, transports=transports)
+
+
+def add_platforms(app: App) -> None:
+    """Every enabled platform, from the transport registry; TransportSetupError names one that can't start."""
+    for transport in build_enabled(app.config):
+        app.add_transport(transport)
 
 
 def ensure_demo_coachee(app: App, *, user: str, name: str, now: datetime) -> None:

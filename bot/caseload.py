@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from bot.storage import store
 from bot.storage.records import Coachee
+from bot.transports.registry import title_of
 from bot.types import Reply
 
 QUIET_AFTER = timedelta(days=14)
@@ -147,7 +148,7 @@ def _text(
     lines += ["", "## On a safety hold (until you lift it)"]
     lines += [f"- {names[i]}" for i in caseload.on_hold] or ["Nobody."]
     lines += ["", "## Can't be reached"]
-    lines += [f"- {u.name}: {u.transport.capitalize()} since {day(u.coachee_id, u.since)}"
+    lines += [f"- {u.name}: {title_of(u.transport)} since {day(u.coachee_id, u.since)}"
               for u in caseload.unreachable] or ["Nobody."]
     if caseload.paused:
         lines += ["", "## Paused at their request", *(f"- {names[i]}" for i in caseload.paused)]

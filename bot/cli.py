@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.app import App, build_app, console_for, ensure_demo_coachee
+from bot.app import App, add_platforms, build_app, console_for, ensure_demo_coachee
 from bot.config import Config, ConfigError, load_config
 from bot.digest import build_digest, queue_digest
 from bot.durations import parse_duration
@@ -34,6 +34,7 @@ from bot.storage.erasure import erase_coachee, export_coachee, scrub_freed_pages
 from bot.storage.groups import Group
 from bot.storage.rekey import rotate
 from bot.transports.base import TransportSetupError
+from bot.transports.registry import join_hints
 from flows.registry import FlowError
 
 
@@ -153,17 +154,10 @@ def _print_json(value: object) -> None:
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:
     config = app.config
-    if config.telegram.enabled:
-        from bot.transports.telegram import TelegramTransport
-
-        try:
-            app.add_transport(TelegramTransport(config.telegram))
-        except TransportSetupError as exc:
-            raise ConfigError(f"config error: telegram: {exc}") from None
-    if config.slack.enabled:
-        from bot.transports.slack import SlackTransport
-
-        app.add_transport(SlackTransport(config.slack))
+    try:
+        add_platforms(app)
+    except TransportSetupError as exc:
+        raise ConfigError(f"config error: {exc}") from None
     platforms = bool(app.transports)
     # Beside a platform, the terminal chat only makes sense at a terminal (not under a service manager).
     with_console = config.console.enabled and (not platforms or sys.stdin.isatty())
@@ -331,9 +325,8 @@ def cmd_invite(app: App, args: argparse.Namespace) -> int:
     with app.db.begin() as conn:
         valid_for = app.config.security.invite_valid_for
         code = store.create_invite(conn, coach_id=args.coach, at=_now(), valid_for=valid_for)
-    username = app.config.telegram.bot_username
-    print(f"Telegram: /start {code}" + (f"  (https://t.me/{username}?start={code})" if username else ""))
-    print(f"Slack: join {code}")
+    for hint in join_hints(app.config, code):
+        print(f"{hint.platform}: {hint.link or hint.message}")
     print(f"Valid for {valid_for.days} days, once." if valid_for.days else f"Valid for {valid_for}, once.")
     print(code)
     return 0

@@ -28,6 +28,7 @@ from bot.storage import store
 from bot.storage.erasure import FAREWELL, erase_coachee, export_coachee, scrub_freed_pages
 from bot.storage.records import Coach, Coachee, Conversation, ConversationData, Identity, OutboxKind
 from bot.transports.base import TurnFailed
+from bot.transports.registry import join_hints
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Reply
 from bot.wording import EngineWording
 from flows.parsing import Parsed, parse_when, parse_yes_no
@@ -712,10 +713,8 @@ class Engine:
         elif word == "/invite":
             valid_for = self.config.security.invite_valid_for
             code = store.create_invite(turn.conn, coach_id=coach.id, at=turn.now, valid_for=valid_for)
-            username = self.config.telegram.bot_username
-            link = f"https://t.me/{username}?start={code}" if username else f"/start {code}"
             turn.replies.append(Reply(text=self.wording.coach_invite.format(
-                code=code, link=link, days=valid_for.days)))
+                code=code, ways=self.wording.join_ways(join_hints(self.config, code)), days=valid_for.days)))
         elif word == "/schedule":
             self._schedule(turn, rest.strip())
         elif word[1:] in GROUP_COMMANDS and self.listeners.group_command is not None:

@@ -24,6 +24,7 @@ from bot.storage import store
 from bot.storage.erasure import FAREWELL
 from bot.storage.records import OutboxRow
 from bot.transports.base import DeliveryError, Transport
+from bot.transports.registry import title_of
 from bot.types import ConversationKey, Outbound, Reply
 
 log = logging.getLogger(__name__)
@@ -276,7 +277,7 @@ class OutboxSender:
             coach_chats = store.identities_of(conn, coach_id=coachee.coach_id)
             if not coach_chats:
                 return
-            text = self.unreachable_notice.format(coachee=coachee.name, transport=row.transport.capitalize())
+            text = self.unreachable_notice.format(coachee=coachee.name, transport=title_of(row.transport))
             store.add_outbox(conn, to=store.address_of(coach_chats[0]), replies=[Reply(text=text)], kind="notice",
                              at=now, coachee_id=coachee.id, priority=NOTICE_PRIORITY)
         log.warning("coachee %s can't be reached on %s; their coach has been told", coachee.id, row.transport)

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.transports.registry import JoinHint
+
 REPLIES = Path(__file__).resolve().parent / "replies.toml"
 
-COMMANDS = (
-    ("/help", "what you can do"),
-    ("/skip", "skip an optional question"),
-    ("/back", "change your previous answer"),
-    ("/pause", "pause our conversation"),
-    ("/resume", "carry on after a pause"),
-    ("/journal", "note down a private reflection"),
-    ("/checkins", "when check-ins come: /checkins 9am, /checkins fortnightly, /checkins off"),
-    ("/privacy", "what I keep and who sees it"),
-    ("/mydata", "a copy of everything I keep about you"),
-    ("/forget", "delete everything I keep about you"),
-    ("/stop", "leave the coaching programme"),
-)
+class MenuCommand(BaseModel):
+    """One entry of the command menu: the help text lists them, and a platform with a menu shows them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    word: str
+    what: str
 
 
 class GroupWording(BaseModel):
@@ -117,15 +114,23 @@ class EngineWording(BaseModel):
     coach_who: str
     coach_which: str
     coach_invite: str
+    join_by_link: str
+    join_by_message: str
     coach_schedule_usage: str
     coach_schedule_when: str
     coach_scheduled: str
     groups: GroupWording
+    commands: tuple[MenuCommand, ...]
 
     @classmethod
     def load(cls, path: Path = REPLIES) -> EngineWording:
         return cls.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
 
-    @staticmethod
-    def command_list() -> str:
-        return "\n".join(f"{name}: {what}" for name, what in COMMANDS)
+    def join_ways(self, hints: Sequence[JoinHint]) -> str:
+        """How to join on each platform, as one sentence's worth of clauses."""
+        ways = "; ".join(self.join_by_link.format(platform=h.platform, link=h.link) if h.link else
+                         self.join_by_message.format(platform=h.platform, message=h.message) for h in hints)
+        return ways[:1].upper() + ways[1:]
+
+    def command_list(self) -> str:
+        return "\n".join(f"/{c.word}: {c.what}" for c in self.commands)

@@ -260,6 +260,7 @@ class Harness:
         self.app.engine.clock = clock
         self.app.outbox.clock = clock
         self.app.scheduler.clock = clock
+        self.app.planner.clock = clock
 
 
 def make_harness(config: Config, screener: MarkerScreener, *, onboarded: bool = False) -> Harness:

@@ -28,6 +28,7 @@ from bot.markup import telegram_html
 from bot.ratelimit import RateLimits
 from bot.transports.base import DeliveryError, InboundHandler, TransportSetupError, TurnFailed
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
+from bot.wording import EngineWording
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +49,6 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_PAYLOAD_BYTES = 64
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
-COMMANDS = (
-    ("help", "What you can do"),
-    ("skip", "Skip an optional question"),
-    ("back", "Change your previous answer"),
-    ("pause", "Pause our conversation"),
-    ("resume", "Carry on after a pause"),
-    ("stop", "Leave the coaching programme"),
-    ("privacy", "What I keep and who sees it"),
-    ("journal", "Your journal"),
-    ("checkins", "When check-ins come"),
-    ("mydata", "A copy of everything I keep about you"),
-    ("forget", "Delete everything I keep about you"),
-)
 # What a non-text message carries, by Message attribute; checked in this order (an animation is also a document).
 MEDIA_KINDS = (
     "photo", "sticker", "voice", "video_note", "animation", "video", "audio", "document", "venue", "location",
@@ -207,7 +195,9 @@ class TelegramTransport:
     async def _register_commands(self) -> None:
         """The command menu is a convenience: typed commands work without it, so a failure only warns."""
         try:
-            await self.application.bot.set_my_commands([BotCommand(name, what) for name, what in COMMANDS])
+            menu = EngineWording.load().commands  # the same table the help text lists
+            await self.application.bot.set_my_commands([BotCommand(c.word, c.what[:1].upper() + c.what[1:])
+                                                        for c in menu])
         except Exception as exc:
             log.warning("telegram: couldn't set the command menu (%s: %s); typed commands still work",
                         type(exc).__name__, exc)

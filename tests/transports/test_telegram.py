@@ -25,8 +25,9 @@ from bot.config import Config, TelegramConfig
 from bot.storage import schema as t
 from bot.storage import store
 from bot.transports.base import DeliveryError, InboundHandler
-from bot.transports.telegram import COMMANDS, TelegramSetupError, TelegramTransport
+from bot.transports.telegram import TelegramSetupError, TelegramTransport
 from bot.types import Attachment, Button, ConversationKey, Outbound, Reply
+from bot.wording import EngineWording
 from flows.stepper import ProfileChange
 from tests.conftest import MarkerScreener, make_harness
 
@@ -161,7 +162,9 @@ async def test_start_sets_the_command_menu_and_a_stranger_gets_the_invite_prompt
     prompt = await reply_to(stranger, "invite code")
     assert "reply_markup" not in prompt
     [menu] = (await stranger.state())["commands"]
-    assert [c["command"] for c in menu["commands"]] == [name for name, _ in COMMANDS]
+    assert [c["command"] for c in menu["commands"]] == [c.word for c in EngineWording.load().commands]
+    help_text = EngineWording.load().command_list()
+    assert all(f"/{c['command']}: " in help_text for c in menu["commands"])  # one table for the menu and /help
     assert {"help", "skip", "back", "pause", "resume", "stop", "privacy", "journal"} <= {
         c["command"] for c in menu["commands"]}
 
