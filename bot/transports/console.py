@@ -11,6 +11,7 @@ from typing import TextIO
 
 from bot.ratelimit import NO_LIMITS
 from bot.transports.base import InboundHandler
+from bot.transports.retry import HoldAndRetry
 from bot.types import Button, ConversationKey, InboundMessage, Outbound
 
 
@@ -36,9 +37,17 @@ class ConsoleTransport:
         self._ids = itertools.count(1)
         self._stopped = False
         self._session = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+        self._held = HoldAndRetry(self.name)  # a line typed while the database was away is kept, not lost
 
     async def start(self, handler: InboundHandler) -> None:
         """Read until EOF or /quit; each line is handled, and its replies shown, before the next is read."""
+        self._held.attach(handler)
+        try:
+            await self._read()
+        finally:
+            await self._held.close()
+
+    async def _read(self) -> None:
         while not self._stopped:
             line = await asyncio.to_thread(self.stdin.readline)
             if not line:
@@ -46,7 +55,7 @@ class ConsoleTransport:
             text = line.rstrip("\r\n")
             if text.strip().lower() in ("/quit", "/exit"):
                 break
-            await handler(self._inbound(text))
+            await self._held.hand_over(self._inbound(text))
             if self.after_turn is not None:
                 await self.after_turn()
 

@@ -8,7 +8,6 @@ Only private chats are served: coaching talk is personal, so a group chat gets n
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import time
@@ -27,6 +26,7 @@ from bot.config import TelegramConfig
 from bot.markup import telegram_html
 from bot.ratelimit import RateLimits
 from bot.transports.base import DeliveryError, InboundHandler, TransportSetupError, TurnFailed
+from bot.transports.retry import HoldAndRetry
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 from bot.wording import EngineWording
 
@@ -126,8 +126,8 @@ class TelegramTransport:
         self._failing: tuple[int, float] | None = None  # an update whose turn failed, and since when
         self._answered: deque[str] = deque(maxlen=100)  # button presses answered (a failed turn's comes again)
         # webhook mode: turns that failed after PTB's server had already answered Telegram
-        self._held: deque[tuple[InboundMessage, float]] = deque()  # with when it was first held
-        self._retrying: asyncio.Task[None] | None = None
+        self._webhook_held = HoldAndRetry(TRANSPORT, retry_delay=retry_delay, max_retry_delay=max_retry_delay,
+                                          give_up_after=give_up_after)
 
     # lifecycle
 
@@ -136,6 +136,7 @@ class TelegramTransport:
         if self._handler is not None:
             raise RuntimeError("the Telegram transport is already started")
         self._handler = handler
+        self._webhook_held.attach(handler)
         try:
             try:
                 await self._initialize()
@@ -171,17 +172,8 @@ class TelegramTransport:
             await app.updater.stop()
         if app.running:
             await app.stop()
-        if self._retrying is not None:
-            self._retrying.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retrying
-            self._retrying = None
-        if self._held:
-            await self._retry_pass()
-        if self._held:
-            log.error("telegram: %d message(s) could not be stored and are lost: %s", len(self._held),
-                      ", ".join(m.message_id for m, _ in self._held))
-            self._held.clear()
+        await self._webhook_held.close()
+        self._webhook_held.attach(None)
         await app.shutdown()
         self._initialized = False
         self._handler = None
@@ -312,53 +304,7 @@ class TelegramTransport:
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Webhook mode, through PTB's Application: Telegram already has its 200, so a failed turn is held."""
-        await self._receive(update, self._hand_over)
-
-    async def _hand_over(self, msg: InboundMessage) -> None:
-        """Webhook mode: give the engine one message; keep it to try again if the engine couldn't store it."""
-        handler = self._handler
-        if handler is None:
-            return
-        if any(held.key == msg.key for held, _ in self._held):
-            log.warning("telegram: message %s waits behind an earlier one from its chat", msg.message_id)
-            self._hold(msg)
-            return
-        try:
-            await handler(msg)
-        except TurnFailed:
-            log.error("telegram: message %s could not be stored; will try again", msg.message_id)
-            self._hold(msg)
-
-    def _hold(self, msg: InboundMessage) -> None:
-        self._held.append((msg, time.monotonic()))
-        if self._retrying is None or self._retrying.done():
-            self._retrying = asyncio.create_task(self._retry_held())
-
-    async def _retry_held(self) -> None:
-        """Hand held messages over again, oldest first, backing off while the engine keeps failing."""
-        delay = self.retry_delay
-        while self._held:
-            await asyncio.sleep(delay)
-            delay = self.retry_delay if await self._retry_pass() else min(delay * 2, self.max_retry_delay)
-
-    async def _retry_pass(self) -> bool:
-        """True when every held message is through."""
-        while self._held:
-            handler = self._handler
-            if handler is None:
-                return False
-            msg, since = self._held[0]
-            try:
-                await handler(msg)
-            except TurnFailed:
-                if time.monotonic() - since < self.give_up_after:
-                    log.warning("telegram: message %s still can't be stored", msg.message_id)
-                    return False
-                log.error("telegram: gave up on message %s; it could not be stored", msg.message_id)
-            except Exception:
-                log.exception("telegram: message %s failed on a retry and is dropped", msg.message_id)
-            self._held.popleft()
-        return True
+        await self._receive(update, self._webhook_held.hand_over)
 
     async def _answer(self, query: CallbackQuery) -> None:
         """Stop the button's spinner."""
