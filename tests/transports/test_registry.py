@@ -71,12 +71,12 @@ def test_a_platform_that_cant_start_is_named_in_the_one_line(config: Config) -> 
         raise TransportSetupError("the loft is locked")
 
     with registered(TransportEntry(name="pigeon", title="Pigeon Post", enabled=lambda _c: True, build=broken)), \
-            pytest.raises(TransportSetupError, match="^pigeon: the loft is locked$"):
+            pytest.raises(TransportSetupError, match=r"^pigeon: the loft is locked$"):
         build_enabled(config)
 
 
 def test_two_platforms_cant_share_a_name() -> None:
-    with pytest.raises(ValueError, match="registered already"):
-        with registered(pigeon_entry(Switch(), [])), registered(pigeon_entry(Switch(), [])):
-            pass
+    with pytest.raises(ValueError, match="registered already"), registered(pigeon_entry(Switch(), [])), \
+            registered(pigeon_entry(Switch(), [])):
+        pass
     assert "pigeon" not in {e.name for e in entries()}
