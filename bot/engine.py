@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -45,6 +45,8 @@ ALERT_PRIORITY = 100
 NOTICE_PRIORITY = 50
 STOP_PAYLOAD = "confirm:stop:"
 FORGET_PAYLOAD = "confirm:forget:"
+Confirmable = Literal["stop", "forget"]
+_CONFIRM_PAYLOADS: dict[Confirmable, str] = {"stop": STOP_PAYLOAD, "forget": FORGET_PAYLOAD}
 MY_DATA_FILE = "coachbot-my-data.json"
 DATA_COMMANDS = frozenset({"mydata", "forget"})  # a person's rights over their data outlast the programme
 _CHECKIN_EVERY = {"off": 0, "none": 0, "stop": 0, "never": 0, "weekly": 7, "every week": 7, "fortnightly": 14,
@@ -359,7 +361,7 @@ class Engine:
             return
         coachee = turn.coachee
         text = (turn.msg.text or "").strip()
-        if turn.data.confirm == "forget" and self._confirm_forget(turn, text):
+        if turn.data.confirm == "forget" and self._confirmation(turn, text, "forget"):
             return
         if (turn.msg.payload or "").startswith(FORGET_PAYLOAD):
             turn.replies.append(Reply(text=self.wording.forget_expired))  # a button from an older question
@@ -368,7 +370,7 @@ class Engine:
         if coachee.status == "stopped" and (bare.split() or [""])[0].lstrip("/").split("@")[0] not in DATA_COMMANDS:
             turn.replies.append(Reply(text=self._fill(self.wording.stopped, turn)))
             return
-        if turn.data.confirm == "stop" and self._confirm_stop(turn, text):
+        if turn.data.confirm == "stop" and self._confirmation(turn, text, "stop"):
             return
         if text.startswith("/") or bare in BARE_COMMANDS or bare.startswith("checkins "):
             # Slack keeps "/word" for its own slash commands, so a message that is just the word works too.
@@ -405,8 +407,8 @@ class Engine:
         )
         buttons: tuple[Button, ...] = ()
         if outcome.check_buttons:
-            buttons = (Button(label="Yes", payload=f"{CHECK_PAYLOAD}yes"),
-                       Button(label="No", payload=f"{CHECK_PAYLOAD}no"))
+            buttons = (Button(label=self.wording.labels.yes, payload=f"{CHECK_PAYLOAD}yes"),
+                       Button(label=self.wording.labels.no, payload=f"{CHECK_PAYLOAD}no"))
         turn.replies.append(Reply(text=reply_text, buttons=buttons))
         data = turn.data
         changes: dict[str, object] = {"pending_check": outcome.pending_check}
@@ -489,11 +491,9 @@ class Engine:
         self._start_flow(turn, "onboarding")
 
     def _stranger_safety(self, turn: _Turn, screening: Screening) -> None:
-        template = self.router.templates.emergency if screening.tier is Tier.EMERGENCY else self.router.templates.crisis
-        text = template.replace("I've let {coach} know that you need support, so they can get in touch. ", "")
-        text = text.replace("I've let {coach} know straight away.", "").strip()
-        turn.replies.append(Reply(text=text.format(name="there", coach="", services=self.router.services_text(
-            screening.tier))))
+        templates = self.router.templates
+        template = templates.stranger_emergency if screening.tier is Tier.EMERGENCY else templates.stranger_crisis
+        turn.replies.append(Reply(text=template.format(services=self.router.services_text(screening.tier))))
         turn.conversation = turn.conversation.model_copy(update={"safety_tier": max(
             turn.conversation.safety_tier, screening.tier)})
         alert_id = None
@@ -548,19 +548,13 @@ class Engine:
         elif word == "/resume":
             self._resume(turn)
         elif word == "/stop":
-            turn.update(confirm="stop")
-            turn.replies.append(Reply(text=self._fill(self.wording.stop_confirm, turn), buttons=(
-                Button(label="Yes, leave", payload=f"{STOP_PAYLOAD}yes"),
-                Button(label="No, stay", payload=f"{STOP_PAYLOAD}no"))))
+            self._ask_to_confirm(turn, "stop")
         elif word == "/journal":
             self._journal(turn)
         elif word == "/mydata":
             self._my_data(turn)
         elif word == "/forget":
-            turn.update(confirm="forget")
-            turn.replies.append(Reply(text=self._fill(self.wording.forget_confirm, turn), buttons=(
-                Button(label="Yes, delete it all", payload=f"{FORGET_PAYLOAD}yes"),
-                Button(label="No, keep it", payload=f"{FORGET_PAYLOAD}no"))))
+            self._ask_to_confirm(turn, "forget")
         elif word == "/checkins":
             self._checkins(turn, text.partition(" ")[2].strip())
         elif word.removeprefix("/") in COACH_COMMANDS:
@@ -577,8 +571,9 @@ class Engine:
         when = parse_when(choice, now=turn.now) if choice and every is None else None
         if every is None and when is None:
             current = coachee.checkin_every_days
-            how_often = {None: "the service's usual rhythm", 0: "off", 7: "weekly", 14: "fortnightly"}.get(
-                current, f"every {current} days")
+            rhythm = self.wording.rhythm
+            how_often = {None: rhythm.usual, 0: rhythm.off, 7: rhythm.weekly, 14: rhythm.fortnightly}.get(
+                current, rhythm.every_days.format(days=current))
             turn.replies.append(Reply(text=self.wording.checkins_now.format(
                 name=coachee.first_name, often=how_often, at=coachee.checkin_time or
                 f"{self.config.schedule.checkin_time:%H:%M}")))
@@ -604,12 +599,19 @@ class Engine:
             turn.update(interrupted=position)
         self._start_flow(turn, "journal")
 
-    def _confirm_stop(self, turn: _Turn, text: str) -> bool:
-        """The answer to "are you sure you want to leave?"; False when they moved on to something else."""
+    def _ask_to_confirm(self, turn: _Turn, kind: Confirmable) -> None:
+        """/stop and /forget can't be undone, so each asks first, with a button for each answer."""
+        words, prefix = getattr(self.wording.confirm, kind), _CONFIRM_PAYLOADS[kind]
+        turn.update(confirm=kind)
+        turn.replies.append(Reply(text=self._fill(words.question, turn), buttons=(
+            Button(label=words.yes, payload=f"{prefix}yes"), Button(label=words.no, payload=f"{prefix}no"))))
+
+    def _confirmation(self, turn: _Turn, text: str, kind: Confirmable) -> bool:
+        """The answer to "are you sure?"; False when they moved on to something else (nothing is done)."""
         coachee = turn.coachee
         assert coachee is not None
-        payload = turn.msg.payload or ""
-        answer = payload.removeprefix(STOP_PAYLOAD) if payload.startswith(STOP_PAYLOAD) else None
+        payload, prefix = turn.msg.payload or "", _CONFIRM_PAYLOADS[kind]
+        answer = payload.removeprefix(prefix) if payload.startswith(prefix) else None
         if answer not in (None, "yes", "no"):
             answer = None  # a malformed button is no answer, never a yes
         if answer is None and not text.startswith("/"):
@@ -618,11 +620,17 @@ class Engine:
         turn.update(confirm=None)
         if answer is None:
             return False
-        if answer == "no":
-            turn.replies.append(Reply(text=self._fill(self.wording.stop_cancelled, turn)))
-            if turn.data.position is not None:
+        if answer != "yes":
+            turn.replies.append(Reply(text=self._fill(getattr(self.wording.confirm, kind).cancelled, turn)))
+            if turn.data.position is not None and coachee.status == "active":
                 turn.replies.append(self.flows.question(turn.data.position, self._context(turn)))
-            return True
+        elif kind == "stop":
+            self._stop_now(turn, coachee)
+        else:
+            self._forget_now(turn, coachee)
+        return True
+
+    def _stop_now(self, turn: _Turn, coachee: Coachee) -> None:
         store.set_coachee_status(turn.conn, coachee.id, "stopped")
         turn.update(position=None, paused=None, interrupted=None)
         turn.replies.append(Reply(text=self._fill(self.wording.stop_done, turn)))
@@ -630,7 +638,6 @@ class Engine:
         self._send_to_coach(turn, turn.coach.id, Reply(text=self.wording.coach_stopped.format(
             coachee=coachee.name)), kind="notice", priority=NOTICE_PRIORITY)
         log.info("coachee %s left the programme", coachee.id)
-        return True
 
     def _my_data(self, turn: _Turn) -> None:
         """A copy of everything held about them, as a JSON file sent to them alone."""
@@ -640,23 +647,7 @@ class Engine:
             filename=MY_DATA_FILE, media_type="application/json", data=export.to_json().encode("utf-8"))))
         log.info("coachee %s was sent their data (/mydata)", turn.coachee.id)
 
-    def _confirm_forget(self, turn: _Turn, text: str) -> bool:
-        """The answer to "delete everything?"; False when they moved on to something else (nothing is deleted)."""
-        coachee = turn.coachee
-        assert coachee is not None
-        payload = turn.msg.payload or ""
-        answer = payload.removeprefix(FORGET_PAYLOAD) if payload.startswith(FORGET_PAYLOAD) else None
-        if answer is None and not text.startswith("/"):
-            parsed = parse_yes_no(text)
-            answer = parsed.value if isinstance(parsed, Parsed) else None
-        turn.update(confirm=None)
-        if answer is None:
-            return False
-        if answer != "yes":
-            turn.replies.append(Reply(text=self._fill(self.wording.forget_cancelled, turn)))
-            if turn.data.position is not None and coachee.status == "active":
-                turn.replies.append(self.flows.question(turn.data.position, self._context(turn)))
-            return True
+    def _forget_now(self, turn: _Turn, coachee: Coachee) -> None:
         erase_coachee(turn.conn, coachee.id)
         turn.erased, turn.coachee = True, None
         turn.replies[:] = [Reply(text=self.wording.forget_done)]  # no name: this row outlives their record
@@ -664,7 +655,6 @@ class Engine:
             self._send_to_coach(turn, turn.coach.id, Reply(text=self.wording.coach_forgot), kind="notice",
                                 priority=NOTICE_PRIORITY)
         log.info("coachee %s erased their data (/forget)", coachee.id)
-        return True
 
     def _resume(self, turn: _Turn) -> None:
         assert turn.coachee is not None

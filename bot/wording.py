@@ -12,19 +12,50 @@ from bot.transports.registry import JoinHint
 
 REPLIES = Path(__file__).resolve().parent / "replies.toml"
 
-class MenuCommand(BaseModel):
-    """One entry of the command menu: the help text lists them, and a platform with a menu shows them."""
+class _Words(BaseModel):
+    """Wording is read once at start-up and never changed; a key the code doesn't know is a typo, not an extra."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MenuCommand(_Words):
+    """One entry of the command menu: the help text lists them, and a platform with a menu shows them."""
 
     word: str
     what: str
 
 
-class GroupWording(BaseModel):
-    """What peer coaching groups say, to the coach who leads a group and to its members."""
+class ConfirmWording(_Words):
+    """An "are you sure?" for something that can't be undone: the question, its two buttons, and a no's reply."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    question: str
+    yes: str
+    no: str
+    cancelled: str
+
+
+class Confirmations(_Words):
+    stop: ConfirmWording
+    forget: ConfirmWording
+
+
+class Labels(_Words):
+    yes: str
+    no: str
+
+
+class Rhythm(_Words):
+    """How often check-ins come, in words."""
+
+    usual: str
+    off: str
+    weekly: str
+    fortnightly: str
+    every_days: str
+
+
+class GroupWording(_Words):
+    """What peer coaching groups say, to the coach who leads a group and to its members."""
 
     usage: str
     none: str
@@ -66,9 +97,7 @@ class GroupWording(BaseModel):
     shared: str
 
 
-class EngineWording(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class EngineWording(_Words):
     stranger: str
     bad_invite: str
     already_joined: str
@@ -88,13 +117,9 @@ class EngineWording(BaseModel):
     text_only: str
     back_to_it: str
     journal_needs_consent: str
-    stop_confirm: str
-    stop_cancelled: str
     stop_done: str
     coach_stopped: str
     my_data: str
-    forget_confirm: str
-    forget_cancelled: str
     forget_done: str
     forget_expired: str
     coach_forgot: str
@@ -120,6 +145,9 @@ class EngineWording(BaseModel):
     coach_schedule_when: str
     coach_scheduled: str
     groups: GroupWording
+    confirm: Confirmations
+    labels: Labels
+    rhythm: Rhythm
     commands: tuple[MenuCommand, ...]
 
     @classmethod

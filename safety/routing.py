@@ -64,6 +64,9 @@ class Templates(BaseModel):
     stress_again: str
     crisis: str
     emergency: str
+    stranger_crisis: str
+    """To someone not registered: no coach to tell, so no line saying the coach was told."""
+    stranger_emergency: str
     on_hold: str
     resumed: str
     alert: str

@@ -215,8 +215,14 @@ def test_the_alert_is_in_the_outbox_even_when_the_process_dies_right_after_the_c
 
 async def test_a_stranger_in_crisis_is_signposted_without_an_invite(harness: Harness) -> None:
     replies = await harness.say("I want to die [crisis]", user="stranger")
-    assert all(s in replies[0].text for s in ("116 123", "85258"))
-    assert "{coach}" not in replies[0].text
+    assert all(s in replies[0].text for s in ("116 123", "85258", "not a crisis service"))
+    assert "{" not in replies[0].text and "I've let" not in replies[0].text  # there is no coach to have told
+
+
+async def test_a_stranger_in_an_emergency_is_told_to_call_999_and_no_coach_is_claimed(harness: Harness) -> None:
+    replies = await harness.say("I have taken them all [emergency]", user="stranger2")
+    assert replies[0].text.startswith("Please call 999 or go to A&E now")
+    assert "not a crisis service" in replies[0].text and "I've let" not in replies[0].text
 
 
 async def test_only_a_coach_can_lift_a_hold(harness: Harness) -> None:
