@@ -122,8 +122,8 @@ def build_app(
     flows = FlowRunner(FlowRegistry.load())
     router = SafetyRouter(services=config.safety.services, checked=config.safety.services_checked)
     transports: dict[str, Transport] = {}
-    outbox = OutboxSender(db=db, transports=transports, clock=clock)
     wording = EngineWording.load()
+    outbox = OutboxSender(db=db, transports=transports, clock=clock, unreachable_notice=wording.unreachable_notice)
     planner = Planner(db=db, config=config, clock=clock)
     groups = Groups(config=config, flows=flows, words=wording.groups)
     listeners = EngineListeners(

@@ -16,6 +16,7 @@ from bot.storage import store
 from bot.storage.records import Coachee
 from bot.transports.registry import title_of
 from bot.types import Reply
+from bot.wording import CaseloadWording, EngineWording
 
 QUIET_AFTER = timedelta(days=14)
 
@@ -66,7 +67,7 @@ class Caseload(BaseModel):
 
 def build_caseload(
     conn: Connection, *, coach_id: int, now: datetime, default_timezone: str = "UTC",
-    quiet_after: timedelta = QUIET_AFTER,
+    quiet_after: timedelta = QUIET_AFTER, words: CaseloadWording | None = None,
 ) -> Caseload:
     """The overview for the week containing `now`, each coachee's week taken on their own clock."""
     coach = store.get_coach(conn, coach_id)
@@ -95,7 +96,7 @@ def build_caseload(
         left=tuple(c.id for c in coachees if c.status == "stopped"), text="",
     )
     text = _text(caseload, names=names, zones=zones, joined=joined, now=now.astimezone(ZoneInfo(default_timezone)),
-                 quiet_after=quiet_after)
+                 quiet_after=quiet_after, words=words or EngineWording.load().caseload)
     return caseload.model_copy(update={"text": text})
 
 
@@ -132,26 +133,27 @@ def _sessions_this_week(
 
 def _text(
     caseload: Caseload, *, names: dict[int, str], zones: dict[int, ZoneInfo], joined: dict[int, datetime],
-    now: datetime, quiet_after: timedelta,
+    now: datetime, quiet_after: timedelta, words: CaseloadWording,
 ) -> str:
     def day(coachee_id: int, moment: datetime) -> str:
         return f"{moment.astimezone(zones[coachee_id]):%-d %b}"
 
     monday, _ = _week(now.date())
-    lines = [f"# Your caseload, week of Monday {monday:%-d %B %Y}", "", "## Sessions this week"]
-    lines += [f"- {s.at.astimezone(ZoneInfo(s.timezone)):%a %-d %b %H:%M} ({s.timezone}): {s.name}, session {s.number}"
-              for s in caseload.sessions] or ["None booked."]
-    lines += ["", f"## Quiet (nothing from them for {quiet_after.days} days or more)"]
-    lines += [f"- {q.name}: last heard from {day(q.coachee_id, q.last_heard)}" if q.last_heard is not None
-              else f"- {q.name}: nothing yet since they were added on {day(q.coachee_id, joined[q.coachee_id])}"
-              for q in caseload.quiet] or ["Nobody."]
-    lines += ["", "## On a safety hold (until you lift it)"]
-    lines += [f"- {names[i]}" for i in caseload.on_hold] or ["Nobody."]
-    lines += ["", "## Can't be reached"]
-    lines += [f"- {u.name}: {title_of(u.transport)} since {day(u.coachee_id, u.since)}"
-              for u in caseload.unreachable] or ["Nobody."]
+    w = words
+    lines = [w.title.format(monday=f"{monday:%-d %B %Y}"), "", w.sessions]
+    lines += [w.session_line.format(when=f"{s.at.astimezone(ZoneInfo(s.timezone)):%a %-d %b %H:%M}", zone=s.timezone,
+                                    name=s.name, number=s.number) for s in caseload.sessions] or [w.no_sessions]
+    lines += ["", w.quiet.format(days=quiet_after.days)]
+    lines += [w.quiet_line.format(name=q.name, day=day(q.coachee_id, q.last_heard)) if q.last_heard is not None
+              else w.quiet_new_line.format(name=q.name, day=day(q.coachee_id, joined[q.coachee_id]))
+              for q in caseload.quiet] or [w.nobody]
+    lines += ["", w.on_hold]
+    lines += [f"- {names[i]}" for i in caseload.on_hold] or [w.nobody]
+    lines += ["", w.unreachable]
+    lines += [w.unreachable_line.format(name=u.name, platform=title_of(u.transport), day=day(u.coachee_id, u.since))
+              for u in caseload.unreachable] or [w.nobody]
     if caseload.paused:
-        lines += ["", "## Paused at their request", *(f"- {names[i]}" for i in caseload.paused)]
+        lines += ["", w.paused, *(f"- {names[i]}" for i in caseload.paused)]
     if caseload.left:
-        lines += ["", "## Left the programme", *(f"- {names[i]}" for i in caseload.left)]
+        lines += ["", w.left, *(f"- {names[i]}" for i in caseload.left)]
     return "\n".join(lines) + "\n"

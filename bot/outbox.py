@@ -26,12 +26,11 @@ from bot.storage.records import OutboxRow
 from bot.transports.base import DeliveryError, Transport
 from bot.transports.registry import title_of
 from bot.types import ConversationKey, Outbound, Reply
+from bot.wording import EngineWording
 
 log = logging.getLogger(__name__)
 
 NOTICE_PRIORITY = 50
-UNREACHABLE_NOTICE = ("I can't reach {coachee} on {transport} any more: they may have blocked the bot or left. "
-                      "Nothing more will be sent to them there until they write again.")
 UNROUTED = "unrouted"
 
 
@@ -101,6 +100,7 @@ class OutboxSender:
         batch: int = 200,
         per_chat: int = 20,
         pace_clock: Callable[[], float] = time.monotonic,
+        unreachable_notice: str | None = None,
     ) -> None:
         self.db = db
         self.transports = transports
@@ -112,7 +112,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._sending = asyncio.Lock()
         self._pacers: dict[str, Pacer] = {}
-        self.unreachable_notice = UNREACHABLE_NOTICE
+        self.unreachable_notice = unreachable_notice or EngineWording.load().unreachable_notice
 
     def notify(self) -> None:
         self._wake.set()

@@ -54,6 +54,24 @@ class Rhythm(_Words):
     every_days: str
 
 
+class CaseloadWording(_Words):
+    """The coach's Monday overview of their caseload."""
+
+    title: str
+    sessions: str
+    session_line: str
+    no_sessions: str
+    quiet: str
+    quiet_line: str
+    quiet_new_line: str
+    nobody: str
+    on_hold: str
+    unreachable: str
+    unreachable_line: str
+    paused: str
+    left: str
+
+
 class GroupWording(_Words):
     """What peer coaching groups say, to the coach who leads a group and to its members."""
 
@@ -139,12 +157,14 @@ class EngineWording(_Words):
     coach_who: str
     coach_which: str
     coach_invite: str
+    unreachable_notice: str
     join_by_link: str
     join_by_message: str
     coach_schedule_usage: str
     coach_schedule_when: str
     coach_scheduled: str
     groups: GroupWording
+    caseload: CaseloadWording
     confirm: Confirmations
     labels: Labels
     rhythm: Rhythm

@@ -17,12 +17,12 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.config import Config, ConfigError, SlackConfig
-from bot.outbox import UNREACHABLE_NOTICE
 from bot.storage import schema as t
 from bot.storage import store
 from bot.transports.base import DeliveryError
 from bot.transports.slack import SlackTransport, bare_commands, escape
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
+from bot.wording import EngineWording
 from tests.conftest import Harness, MarkerScreener, make_harness
 
 from .helpers.fake_slack import FakeSlack
@@ -347,7 +347,8 @@ async def test_an_inactive_account_is_marked_unreachable_and_the_coach_told(slac
     assert dead.chat_id == SAM_DM and dead.last_error == "slack chat.postMessage: account_inactive"
     assert unreachable_at is not None
     [notice] = slack.posts(FakeSlack.dm_channel_for(COACH))
-    assert notice["text"] == escape(UNREACHABLE_NOTICE.format(coachee="Sam Jones", transport="Slack"))
+    notice_text = EngineWording.load().unreachable_notice.format(coachee="Sam Jones", transport="Slack")
+    assert notice["text"] == escape(notice_text)
 
 
 # sending
