@@ -16,7 +16,7 @@ from cryptography.fernet import Fernet
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
 
 from bot.durations import parse_duration
-from safety.types import ServiceEntry, Tier
+from safety.types import ServiceEntry, default_services
 
 
 class ConfigError(Exception):
@@ -117,19 +117,7 @@ class ScheduleConfig(_Section):
         return value
 
 
-DEFAULT_SERVICES: tuple[ServiceEntry, ...] = (
-    ServiceEntry(tier=Tier.EMERGENCY, name="Emergency services",
-                 contact="Call 999, or go to A&E, if your life or someone else's is at immediate risk"),
-    ServiceEntry(tier=Tier.CRISIS, name="NHS 111, option 2",
-                 contact="Call 111 and choose option 2 for 24/7 mental health crisis support (England)"),
-    ServiceEntry(tier=Tier.CRISIS, name="Samaritans",
-                 contact="Call 116 123 (free, 24/7) or email jo@samaritans.org"),
-    ServiceEntry(tier=Tier.CRISIS, name="Shout", contact="Text SHOUT to 85258 (free, 24/7)"),
-    ServiceEntry(tier=Tier.CRISIS, name="Your GP",
-                 contact="Ask for an urgent appointment; outside surgery hours, call NHS 111"),
-    ServiceEntry(tier=Tier.STRESS, name="Stress Support and Wellbeing service",
-                 contact="Ask your coaching service for the contact details (the operator sets them in config)"),
-)
+DEFAULT_SERVICES: tuple[ServiceEntry, ...] = default_services()
 
 
 class SafetyConfig(_Section):
@@ -251,7 +239,7 @@ def _describe(error: ValidationError) -> str:
     where = ".".join(str(part) for part in first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
-        message = "unknown key (see config.example.toml for the keys)"
+        message = "unknown key (see config.example.toml for the keys)"  # not said: the operator's config error
     return f"{where}: {message}"
 
 

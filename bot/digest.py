@@ -20,28 +20,13 @@ from bot.chart import Reading, chart_png
 from bot.storage import store
 from bot.storage.records import ActionRow, Coachee, Session, StoredAnswer
 from bot.types import Attachment, Reply
+from bot.wording import DigestTopics, DigestWording, EngineWording
 from flows.registry import FlowError, FlowRegistry
-from safety.routing import Action
 
 SPARK = "▁▂▃▄▅▆▇█"
 UPCOMING = ("planned", "moved")
 CHART_NAME = "scaling.png"
 _BEFORE = frozenset({"pre_session", "follow_up"})
-_STATUS_WORDS = {"done": "done", "partly": "partly", "not_yet": "not yet", "open": "open"}
-# What the service did, in the coach's words. Never the coachee's words: the safety record holds none.
-_ROUTING = {
-    Action.ASK_CHECK.value: "asked the direct safety question",
-    Action.CHECK_CLEARED.value: "safety question cleared; coaching carried on",
-    Action.STRESS.value: "pointed to stress support; coaching paused until they resume",
-    Action.STRESS_AGAIN.value: "pointed to stress support again",
-    Action.CRISIS.value: "shown crisis services; coaching put on hold and you were alerted",
-    Action.EMERGENCY.value: "told to call 999 or go to A&E and shown crisis services; coaching put on hold and "
-                            "you were alerted",
-    Action.ON_HOLD.value: "wrote while on hold; shown crisis services again",
-    Action.ON_HOLD.value + "_lifted": "you lifted the hold",
-}
-
-
 class Digest(BaseModel):
     """One coachee's digest for their coach: Markdown text, and the scaling chart when there are readings."""
 
@@ -61,20 +46,20 @@ def sparkline(values: Sequence[int]) -> str:
 
 def render_digest(
     conn: Connection, *, coachee_id: int, flows: FlowRegistry, now: datetime | None = None,
-    default_timezone: str = "UTC",
+    default_timezone: str = "UTC", words: DigestWording | None = None,
 ) -> str:
     """The digest's text alone, as the coach's /digest command shows it: no chart is drawn."""
     return build_digest(conn, coachee_id=coachee_id, flows=flows, now=now or datetime.now(UTC),
-                        default_timezone=default_timezone, chart=False).text
+                        default_timezone=default_timezone, chart=False, words=words).text
 
 
 def send_digest(
     conn: Connection, *, coachee_id: int, flows: FlowRegistry, now: datetime, default_timezone: str = "UTC",
-    session_id: int | None = None,
+    session_id: int | None = None, words: DigestWording | None = None,
 ) -> int | None:
     """Build the digest and queue it for the coach, in the caller's transaction; None if the coach has no chat."""
     digest = build_digest(conn, coachee_id=coachee_id, flows=flows, now=now, default_timezone=default_timezone,
-                          session_id=session_id)
+                          session_id=session_id, words=words)
     return queue_digest(conn, digest, now=now)
 
 
@@ -94,58 +79,61 @@ def queue_digest(conn: Connection, digest: Digest, *, now: datetime) -> int | No
 
 def build_digest(
     conn: Connection, *, coachee_id: int, flows: FlowRegistry, now: datetime, default_timezone: str = "UTC",
-    session_id: int | None = None, chart: bool = True,
+    session_id: int | None = None, chart: bool = True, words: DigestWording | None = None,
 ) -> Digest:
     """The digest for the coachee's next session (or the session given), as the coach should see it now."""
+    w = words or EngineWording.load().digest
     coachee = store.get_coachee(conn, coachee_id)
     coach = store.get_coach(conn, coachee.coach_id)
     sessions = store.list_sessions(conn, coachee_id=coachee_id)
     upcoming, last = _around(sessions, now=now, session_id=session_id)
     zone = ZoneInfo(coachee.timezone or (upcoming.timezone if upcoming else default_timezone))
     since = last.at if last else None
-    lines = [f"# Digest for {coach.name}: {coachee.name}", ""]
-    lines += _header(coachee, upcoming, last, zone)
-    safety = _safety(conn, coachee_id, since=since, zone=zone)
+    lines = [w.title.format(coach=coach.name, coachee=coachee.name), ""]
+    lines += _header(coachee, upcoming, last, zone, w)
+    safety = _safety(conn, coachee_id, since=since, zone=zone, words=w)
     who = coachee.first_name
     refusal = None
     if coachee.consent_store is None:
-        refusal = f"{who} hasn't finished getting started, so nothing of theirs is stored yet."
+        refusal = w.not_started.format(who=who)
     elif not coachee.consent_store:
-        refusal = f"{who} chose not to have their answers kept, so there is nothing of theirs to show."
+        refusal = w.not_kept.format(who=who)
     elif not coachee.consent_share:
-        refusal = f"{who} chose not to share their answers with you, so nothing of theirs is shown here."
+        refusal = w.not_shared.format(who=who)
     if refusal is not None:
         lines += [refusal, "", *safety]
         return Digest(coach_id=coach.id, coachee_id=coachee_id, text=_join(lines))
 
-    view = _View(answers=store.answers_of(conn, coachee_id), since=since, zone=zone, who=who)
+    view = _View(answers=store.answers_of(conn, coachee_id), since=since, zone=zone, who=who, words=w)
     readings, scaling = _scaling(conn, coachee_id, view)
+    topic, section = w.topics, w.sections
+    final = frozenset({"final_review"})
     sections = [
-        _latest_section(view, "Their goal", _goal_topics(flows)),
+        _latest_section(view, section.goal, _goal_topics(flows, topic)),
         scaling,
-        _latest_section(view, "Exceptions, strengths and role models", (
-            _Topic("A time it went well", _BEFORE, frozenset({"exception"})),
-            _Topic("Strengths", _BEFORE, flows.remembered_questions("strengths") | {"strengths"}),
-            _Topic("Role models", _BEFORE, frozenset({"role_model"})),
+        _latest_section(view, section.exceptions, (
+            _Topic(topic.exception, _BEFORE, frozenset({"exception"})),
+            _Topic(topic.strengths, _BEFORE, flows.remembered_questions("strengths") | {"strengths"}),
+            _Topic(topic.role_model, _BEFORE, frozenset({"role_model"})),
         )),
         _actions(store.actions_of(conn, coachee_id), view, flows, today=now.astimezone(zone).date()),
-        _dated_section(view, "Notes from check-ins", flows, lambda a: a.flow == "checkin" and _base(a.question)
+        _dated_section(view, section.checkins, flows, lambda a: a.flow == "checkin" and _base(a.question)
                        not in ("scaling", "action_status", "action_obstacle")),
-        _dated_section(view, "Journal entries they shared", flows, lambda a: a.flow == "journal"),
-        _latest_section(view, "Looking back", (
-            _Topic("What helped most", frozenset({"final_review"}), frozenset({"helped"})),
-            _Topic("What they'll keep doing", frozenset({"final_review"}), frozenset({"keep_doing"})),
-            _Topic("The coaching relationship", frozenset({"final_review"}), frozenset({"relationship"})),
+        _dated_section(view, section.journal, flows, lambda a: a.flow == "journal"),
+        _latest_section(view, section.looking_back, (
+            _Topic(topic.helped, final, frozenset({"helped"})),
+            _Topic(topic.keep_doing, final, frozenset({"keep_doing"})),
+            _Topic(topic.relationship, final, frozenset({"relationship"})),
         )),
     ]
-    shown = [section for section in sections if section]
-    for section in shown:
-        lines += [*section, ""]
+    shown = [part for part in sections if part]
+    for part in shown:
+        lines += [*part, ""]
     if not shown:
-        lines += ["Nothing shared yet.", ""]
+        lines += [w.nothing_shared, ""]
     lines += safety
-    anything = _latest_section(view, "Anything else", (
-        _Topic("Anything else", _BEFORE, frozenset({"anything_else"})),))
+    anything = _latest_section(view, section.anything_else, (
+        _Topic(topic.anything_else, _BEFORE, frozenset({"anything_else"})),))
     if anything:
         lines += ["", *anything]
     png = chart_png(readings, zone=zone.key) if chart and readings else None
@@ -171,21 +159,20 @@ def _around(sessions: Sequence[Session], *, now: datetime, session_id: int | Non
     return upcoming, max(past, key=lambda s: s.at, default=None)
 
 
-def _header(coachee: Coachee, upcoming: Session | None, last: Session | None, zone: ZoneInfo) -> list[str]:
+def _header(coachee: Coachee, upcoming: Session | None, last: Session | None, zone: ZoneInfo,
+            w: DigestWording) -> list[str]:
     lines = []
     if upcoming is not None:
-        lines.append(f"- Session {upcoming.number}: {upcoming.at.astimezone(zone):%A %-d %B %Y, %H:%M} ({zone.key})")
+        lines.append(w.next_session.format(number=upcoming.number, zone=zone.key,
+                                           when=f"{upcoming.at.astimezone(zone):%A %-d %B %Y, %H:%M}"))
     else:
-        lines.append("- No session booked.")
+        lines.append(w.no_session)
     if last is not None:
-        lines.append(f"- Last session: {last.number}, {last.at.astimezone(zone):%A %-d %B %Y}")
+        lines.append(w.last_session.format(number=last.number, when=f"{last.at.astimezone(zone):%A %-d %B %Y}"))
     lines.append("")
-    if coachee.status == "hold":
-        lines += ["**Safety hold**: coaching is paused until you lift it.", ""]
-    elif coachee.status == "paused":
-        lines += ["**Paused**: they asked for a pause; coaching picks up when they resume.", ""]
-    elif coachee.status == "stopped":
-        lines += ["They have left the programme.", ""]
+    status = {"hold": w.on_hold, "paused": w.paused, "stopped": w.stopped}.get(coachee.status)
+    if status is not None:
+        lines += [status, ""]
     return lines
 
 
@@ -204,10 +191,11 @@ class _Topic:
 class _View:
     """The coachee's answers as the coach may see them: shared ones, and a count of those kept private."""
 
-    def __init__(self, *, answers: Sequence[StoredAnswer], since: datetime | None, zone: ZoneInfo, who: str):
+    def __init__(self, *, answers: Sequence[StoredAnswer], since: datetime | None, zone: ZoneInfo, who: str,
+                 words: DigestWording):
         self.answers = [a for a in answers if a.text]
         self.sent_runs = {a.run_id for a in self.answers if a.shared}
-        self.since, self.zone, self.who = since, zone, who
+        self.since, self.zone, self.who, self.words = since, zone, who, words
 
     def counted(self, answer: StoredAnswer) -> bool:
         """Shared, or kept out of a run that was sent: what the coach sees, or is told was held back."""
@@ -219,12 +207,15 @@ class _View:
     def day(self, moment: datetime) -> str:
         return f"{moment.astimezone(self.zone):%-d %b}"
 
-    def kept(self, count: int, noun: str = "answer", *, spaced: bool = True) -> list[str]:
+    def kept(self, count: int, *, readings: bool = False, spaced: bool = True) -> list[str]:
         """The plain word that something was held back: a count, never which answer or what it said. `spaced`
         sets it apart from a list above it, which Markdown would otherwise run it into."""
         if not count:
             return []
-        return [*([""] if spaced else []), f"{self.who} kept {count} {noun}{'s' if count != 1 else ''} private."]
+        w = self.words
+        template = (w.kept_reading if count == 1 else w.kept_readings) if readings else (
+            w.kept_answer if count == 1 else w.kept_answers)
+        return [*([""] if spaced else []), template.format(who=self.who, count=count)]
 
 
 def _base(question: str) -> str:
@@ -235,15 +226,15 @@ def _one_line(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _goal_topics(flows: FlowRegistry) -> tuple[_Topic, ...]:
+def _goal_topics(flows: FlowRegistry, topic: DigestTopics) -> tuple[_Topic, ...]:
     return (
-        _Topic("Goal", _BEFORE, flows.remembered_questions("goal") | {"goal", "goal_changed", "new_goal"}),
-        _Topic("Why now", _BEFORE, frozenset({"why_now", "new_why_now"})),
-        _Topic("Since the last session", frozenset({"follow_up"}), frozenset({"since"})),
-        _Topic("What they want from this session", _BEFORE, frozenset({"session_want"})),
-        _Topic("How they'll know it helped", _BEFORE, frozenset({"know_useful", "new_know"})),
-        _Topic("Preferred future", _BEFORE, frozenset({"miracle"})),
-        _Topic("Costs", _BEFORE, frozenset({"costs"})),
+        _Topic(topic.goal, _BEFORE, flows.remembered_questions("goal") | {"goal", "goal_changed", "new_goal"}),
+        _Topic(topic.why_now, _BEFORE, frozenset({"why_now", "new_why_now"})),
+        _Topic(topic.since, frozenset({"follow_up"}), frozenset({"since"})),
+        _Topic(topic.session_want, _BEFORE, frozenset({"session_want"})),
+        _Topic(topic.know_useful, _BEFORE, frozenset({"know_useful", "new_know"})),
+        _Topic(topic.miracle, _BEFORE, frozenset({"miracle"})),
+        _Topic(topic.costs, _BEFORE, frozenset({"costs"})),
     )
 
 
@@ -271,16 +262,16 @@ def _dated_section(view: _View, title: str, flows: FlowRegistry, belongs: Callab
         if not answer.shared:
             kept += 1
             continue
-        heading = _heading(flows, answer)
+        heading = _heading(flows, answer, view.words)
         lines.append(f"- {view.day(answer.created_at)}, {heading}: {_one_line(answer.text)}")
     lines += view.kept(kept, spaced=bool(lines))
     return [f"## {title}", *lines] if lines else []
 
 
-def _heading(flows: FlowRegistry, answer: StoredAnswer) -> str:
+def _heading(flows: FlowRegistry, answer: StoredAnswer, words: DigestWording) -> str:
     """The short heading the coachee saw in their review ("What helped"), not the question's wording."""
     if answer.question == "for_coach":
-        return "For you"
+        return words.for_you
     try:
         return flows.spec(answer.flow).state(_base(answer.question)).heading
     except (KeyError, FlowError):
@@ -303,12 +294,13 @@ def _scaling(conn: Connection, coachee_id: int, view: _View) -> tuple[list[Readi
         else:
             kept += 1
     lines = []
+    w = view.words
     if readings:
         values = [r.value for r in readings]
-        lines += [f"- Scaling: {' → '.join(map(str, values))}  {sparkline(values)}",
-                  "- Readings: " + " → ".join(f"{r.value} ({view.day(r.at)})" for r in readings)]
-    lines += view.kept(kept, "reading", spaced=bool(lines))
-    return readings, (["## Scaling trend", *lines] if lines else [])
+        lines += [w.scaling_line.format(values=" → ".join(map(str, values)), spark=sparkline(values)),
+                  w.readings_line.format(readings=" → ".join(f"{r.value} ({view.day(r.at)})" for r in readings))]
+    lines += view.kept(kept, readings=True, spaced=bool(lines))
+    return readings, ([f"## {w.scaling}", *lines] if lines else [])
 
 
 # actions
@@ -317,30 +309,33 @@ def _actions(actions: Sequence[ActionRow], view: _View, flows: FlowRegistry, *, 
     """Each agreed action with its date and how it went, as far as the coachee shared that. The actions table is
     updated as soon as they answer, so the status shown comes from their shared answers, never from the table."""
     labels = _status_labels(flows)
+    w = view.words
+    words = {"done": w.status.done, "partly": w.status.partly, "not_yet": w.status.not_yet, "open": w.status.open}
+    unfinished = (w.status.open, w.status.partly, w.status.not_yet)
     lines, kept = [], 0
     for action in actions:
         said = [a for a in view.answers if _base(a.question) in ("action_status", "action_obstacle")
                 and a.question.partition(".")[2] == str(action.id) and view.counted(a)]
         statuses = [a for a in said if _base(a.question) == "action_status"]
-        status = "open"
+        status = w.status.open
         if statuses and not statuses[-1].shared:
             kept += 1
-            status = "kept private"
+            status = w.status.kept_private
         elif statuses:
             label = statuses[-1].text.rpartition(": ")[2] if statuses[-1].text else ""
-            status = _STATUS_WORDS.get(labels.get(label, ""), label.lower() or "open")
-        due = f" (by {action.due_on:%a %-d %b})" if action.due_on else ""
-        late = action.due_on is not None and action.due_on < today and status in ("open", "partly", "not yet")
-        overdue = " — past its date" if late else ""
+            status = words.get(labels.get(label, ""), label.lower() or w.status.open)
+        due = w.action_due.format(date=f"{action.due_on:%a %-d %b}") if action.due_on else ""
+        late = action.due_on is not None and action.due_on < today and status in unfinished
+        overdue = w.action_overdue if late else ""
         lines.append(f"- {_one_line(action.text)}{due}: {status}{overdue}")
         obstacles = [a for a in said if _base(a.question) == "action_obstacle"]
         if obstacles and not obstacles[-1].shared:
             kept += 1
         elif obstacles:
             note = _one_line(obstacles[-1].text).removeprefix(_one_line(action.text) + ": ")
-            lines.append(f"  - What got in the way ({view.day(obstacles[-1].created_at)}): {note}")
+            lines.append(w.action_obstacle.format(day=view.day(obstacles[-1].created_at), note=note))
     lines += view.kept(kept, spaced=bool(lines))
-    return ["## Actions", *lines] if lines else []
+    return [f"## {w.actions}", *lines] if lines else []
 
 
 def _status_labels(flows: FlowRegistry) -> dict[str, str]:
@@ -355,13 +350,14 @@ def _status_labels(flows: FlowRegistry) -> dict[str, str]:
 
 # safety
 
-def _safety(conn: Connection, coachee_id: int, *, since: datetime | None, zone: ZoneInfo) -> list[str]:
+def _safety(conn: Connection, coachee_id: int, *, since: datetime | None, zone: ZoneInfo,
+            words: DigestWording) -> list[str]:
     """What the service did and when, since the last session: tier and routing only, never what was written.
     Repeats of the same routing in a row are counted, not listed."""
     events = store.safety_events_of(conn, coachee_id, since=since)
-    title = "## Safety events since the last session" if since is not None else "## Safety events"
+    title = f"## {words.safety_since if since is not None else words.safety}"
     if not events:
-        return [title, "None."]
+        return [title, words.safety_none]
     grouped: list[tuple[datetime, str, str, int]] = []
     for at, tier, action in events:
         if grouped and grouped[-1][1:3] == (tier, action):
@@ -371,9 +367,9 @@ def _safety(conn: Connection, coachee_id: int, *, since: datetime | None, zone: 
             grouped.append((at, tier, action, 1))
     lines = [title]
     for at, tier, action, count in grouped:
-        level = f", {tier} tier" if tier != "none" else ""
-        times = f" ({count} times)" if count > 1 else ""
-        routing = _ROUTING.get(action, action.replace("_", " "))
+        level = words.safety_tier.format(tier=tier) if tier != "none" else ""
+        times = words.safety_times.format(count=count) if count > 1 else ""
+        routing = words.routing.model_dump().get(action) or action.replace("_", " ")
         lines.append(f"- {at.astimezone(zone):%-d %b %H:%M}{level}: {routing}{times}")
     return lines
 

@@ -39,6 +39,7 @@ from safety.types import Screening, ScreenRequest, Tier, Turn
 log = logging.getLogger(__name__)
 
 RECENT_TURNS = 6
+# not said: an operator's reason a flow was refused (coachbot prompt prints it)
 _STATUS_WORDS = {"hold": "on a safety hold (their coach lifts it)", "stopped": "no longer in the programme",
                  "paused": "on a pause they asked for"}
 ALERT_PRIORITY = 100
@@ -49,6 +50,7 @@ Confirmable = Literal["stop", "forget"]
 _CONFIRM_PAYLOADS: dict[Confirmable, str] = {"stop": STOP_PAYLOAD, "forget": FORGET_PAYLOAD}
 MY_DATA_FILE = "coachbot-my-data.json"
 DATA_COMMANDS = frozenset({"mydata", "forget"})  # a person's rights over their data outlast the programme
+# not said: words people answer /checkins with
 _CHECKIN_EVERY = {"off": 0, "none": 0, "stop": 0, "never": 0, "weekly": 7, "every week": 7, "fortnightly": 14,
                   "every two weeks": 14, "every 2 weeks": 14, "daily": 1, "on": 7}
 BARE_COMMANDS = frozenset({"help", "skip", "back", "pause", "resume", "stop", "journal", "privacy", "checkins",
@@ -442,7 +444,8 @@ class Engine:
         template = self.router.templates.alert if outcome.alert else self.router.templates.stress_notice
         text = template.format(
             coachee=coachee.name, coachee_id=coachee.id, tier=outcome.tier.value,
-            when=f"{turn.now:%Y-%m-%d %H:%M} UTC", routing=", ".join(outcome.services) or "the services directory",
+            when=f"{turn.now:%Y-%m-%d %H:%M} UTC",
+            routing=", ".join(outcome.services) or self.wording.services_directory,
         )
         recipients = [coach.id]
         contact = self.config.safety.safeguarding_contact

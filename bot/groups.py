@@ -466,7 +466,7 @@ class Groups:
         zone = ZoneInfo(group.timezone)
         sessions = gstore.sessions_of(conn, group.id)
         total = max((s.number for s in sessions), default=session.number)
-        header = [f"# {group.name}: session {session.number} of {total}",
+        header = [self.words.digest_title.format(group=group.name, number=session.number, total=total),
                   f"- {self._short_when(session.at, zone)} ({zone.key})", ""]
         parts: list[tuple[list[str], int | None]] = []
         if session.feedback_from_id is not None:
@@ -475,8 +475,7 @@ class Groups:
         if session.presenter_id is not None:
             parts.append((self._preparation(conn, session), session.presenter_id))
         else:
-            parts.append((["## The closing session",
-                           "No one brings a new challenge: this session closes the rotation."], None))
+            parts.append(([self.words.closing_title, self.words.closing_note], None))
         parts[0] = (header + parts[0][0], parts[0][1])
         return [(Reply(text=_join(lines), markdown=True), about) for lines, about in parts]
 
@@ -484,35 +483,36 @@ class Groups:
         assert session.feedback_from_id is not None
         who = store.get_coachee(conn, session.feedback_from_id)
         number = previous.number if previous else session.number - 1
-        lines = [f"## Feedback from {who.name}",
-                 f"{who.first_name} brought a challenge at session {number} and opens this session with feedback.", ""]
-        lines += self._answer_lines(conn, who, REFLECT_FLOW, session.feedback_run, "reflection questions")
+        words = self.words
+        lines = [words.feedback_title.format(member=who.name),
+                 words.feedback_intro.format(first=who.first_name, number=number), ""]
+        lines += self._answer_lines(conn, who, REFLECT_FLOW, session.feedback_run, words.reflection_questions)
         commit_run = previous.commit_run if previous else None
-        lines += self._answer_lines(conn, who, COMMIT_FLOW, commit_run, f"questions after session {number}")
+        lines += self._answer_lines(conn, who, COMMIT_FLOW, commit_run, words.commit_questions.format(number=number))
         return lines
 
     def _preparation(self, conn: Connection, session: GroupSession) -> list[str]:
         assert session.presenter_id is not None
         who = store.get_coachee(conn, session.presenter_id)
-        return [f"## {who.name} brings a challenge",
-                *self._answer_lines(conn, who, PREP_FLOW, session.prep_run, "questions to prepare")]
+        return [self.words.presenter_title.format(member=who.name),
+                *self._answer_lines(conn, who, PREP_FLOW, session.prep_run, self.words.prep_questions)]
 
     def _answer_lines(self, conn: Connection, who: Coachee, flow: str, run_id: str | None, asked: str) -> list[str]:
         """This member's answers to one run, under their headings; or a plain word on why there are none."""
+        words, first = self.words, who.first_name
         if who.consent_store is False:
-            return [f"- {who.first_name} chose not to have their answers kept, so there is nothing of theirs to show "
-                    f"from the {asked}."]
+            return [words.answers_not_kept.format(first=first, asked=asked)]
         if run_id is None:
-            return [f"- The {asked} didn't go to {who.first_name}."]
+            return [words.run_not_sent.format(first=first, asked=asked)]
         answers = [(q, text) for q, text in store.run_answers(conn, coachee_id=who.id, run_id=run_id) if text]
         if not any(q != SHARE for q, _ in answers):
-            return [f"- {who.first_name} hasn't answered the {asked} yet."]
+            return [words.not_answered.format(first=first, asked=asked)]
         spec = self.flows.registry.spec(flow)
         lines = []
         for question, text in answers:
             if question == SHARE:
                 if text == "yes":
-                    lines.append(f"- ({who.first_name} shared this with the group.)")
+                    lines.append(words.shared_with_group.format(first=first))
                 continue
             try:
                 heading = spec.state(question).heading

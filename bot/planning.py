@@ -116,20 +116,25 @@ def session_jobs(
     return jobs
 
 
+# not said: why a check-in didn't go, as the scheduler's job note for an operator
+_NO_CHECKIN = {"none": "no sessions booked", "before": "before the programme starts",
+               "after": "after the programme ends", "near": "within 48 hours of a session"}
+
+
 def checkin_allowed(moment: datetime, sessions: Sequence[Session], *, schedule: ScheduleConfig,
                     zone: ZoneInfo) -> str | None:
     """Why a check-in can't go at `moment` (None if it can): weekends, near a session, outside the programme."""
     live = sorted((s for s in sessions if s.status != "cancelled"), key=lambda s: s.at)
     if not live:
-        return "no sessions booked"
+        return _NO_CHECKIN["none"]
     if moment <= live[0].at:
-        return "before the programme starts"
+        return _NO_CHECKIN["before"]
     if moment >= live[-1].at:
-        return "after the programme ends"
+        return _NO_CHECKIN["after"]
     if not schedule.checkin_weekends and moment.astimezone(zone).weekday() >= 5:
         return "weekend"
     if any(abs(moment - s.at) < AROUND_SESSION for s in live):
-        return "within 48 hours of a session"
+        return _NO_CHECKIN["near"]
     return None
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.transports.registry import JoinHint
+from bot.transports.base import JoinHint
 
 REPLIES = Path(__file__).resolve().parent / "replies.toml"
 
@@ -72,6 +73,92 @@ class CaseloadWording(_Words):
     left: str
 
 
+class DigestSections(_Words):
+    goal: str
+    exceptions: str
+    checkins: str
+    journal: str
+    looking_back: str
+    anything_else: str
+
+
+class DigestTopics(_Words):
+    """The headings answers appear under, by the question they answer."""
+
+    goal: str
+    why_now: str
+    since: str
+    session_want: str
+    know_useful: str
+    miracle: str
+    costs: str
+    exception: str
+    strengths: str
+    role_model: str
+    helped: str
+    keep_doing: str
+    relationship: str
+    anything_else: str
+
+
+class ActionStatusWords(_Words):
+    done: str
+    partly: str
+    not_yet: str
+    open: str
+    kept_private: str
+
+
+class RoutingWords(_Words):
+    """What the service did, by the safety event's action."""
+
+    asked_check_question: str
+    check_cleared: str
+    stress_support: str
+    stress_support_repeat: str
+    crisis_hold: str
+    emergency_hold: str
+    on_hold_reply: str
+    on_hold_reply_lifted: str
+
+
+class DigestWording(_Words):
+    """The coach's private digest before a session."""
+
+    title: str
+    next_session: str
+    no_session: str
+    last_session: str
+    on_hold: str
+    paused: str
+    stopped: str
+    not_started: str
+    not_kept: str
+    not_shared: str
+    nothing_shared: str
+    kept_answer: str
+    kept_answers: str
+    kept_reading: str
+    kept_readings: str
+    for_you: str
+    scaling: str
+    scaling_line: str
+    readings_line: str
+    actions: str
+    action_due: str
+    action_overdue: str
+    action_obstacle: str
+    safety: str
+    safety_since: str
+    safety_none: str
+    safety_tier: str
+    safety_times: str
+    sections: DigestSections
+    topics: DigestTopics
+    status: ActionStatusWords
+    routing: RoutingWords
+
+
 class GroupWording(_Words):
     """What peer coaching groups say, to the coach who leads a group and to its members."""
 
@@ -113,6 +200,19 @@ class GroupWording(_Words):
     commit: str
     removed: str
     shared: str
+    digest_title: str
+    closing_title: str
+    closing_note: str
+    feedback_title: str
+    feedback_intro: str
+    presenter_title: str
+    reflection_questions: str
+    commit_questions: str
+    prep_questions: str
+    answers_not_kept: str
+    run_not_sent: str
+    not_answered: str
+    shared_with_group: str
 
 
 class EngineWording(_Words):
@@ -158,6 +258,11 @@ class EngineWording(_Words):
     coach_which: str
     coach_invite: str
     unreachable_notice: str
+    services_directory: str
+    scale_hint: str
+    """The terminal chat, under a 1 to 10 question."""
+    choice_shown: str
+    """Slack, in place of the buttons once one is pressed."""
     join_by_link: str
     join_by_message: str
     coach_schedule_usage: str
@@ -165,6 +270,7 @@ class EngineWording(_Words):
     coach_scheduled: str
     groups: GroupWording
     caseload: CaseloadWording
+    digest: DigestWording
     confirm: Confirmations
     labels: Labels
     rhythm: Rhythm
@@ -172,6 +278,12 @@ class EngineWording(_Words):
 
     @classmethod
     def load(cls, path: Path = REPLIES) -> EngineWording:
+        if path == REPLIES:
+            return default_wording()
+        return cls.read(path)
+
+    @classmethod
+    def read(cls, path: Path) -> EngineWording:
         return cls.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
 
     def join_ways(self, hints: Sequence[JoinHint]) -> str:
@@ -182,3 +294,9 @@ class EngineWording(_Words):
 
     def command_list(self) -> str:
         return "\n".join(f"/{c.word}: {c.what}" for c in self.commands)
+
+
+@cache
+def default_wording() -> EngineWording:
+    """The English wording, read once per process."""
+    return EngineWording.read(REPLIES)

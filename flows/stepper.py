@@ -33,7 +33,9 @@ from flows.spec import AnswerKind, Condition, FlowSpec, ProfileField, Remember, 
 
 WORDING = Path(__file__).resolve().parent / "wording.toml"
 MAX_TRIES = 3
+# not said: words people answer with
 SNOOZE_WORDS = frozenset({"not now", "later", "snooze", "not right now", "ask me later", "maybe later"})
+# not said: words people answer with
 SKIP_RUN_WORDS = frozenset({"skip", "skip this one", "skip it", "skip this", "/skip"})
 REVIEW_ACTIONS = ("send", "change", "private")
 
@@ -191,6 +193,7 @@ class Wording(BaseModel):
     reasks: dict[str, str]
     notes: dict[str, str]
     review: dict[str, str]
+    buttons: dict[str, str]
 
     @classmethod
     def load(cls, path: Path = WORDING) -> Wording:
@@ -410,15 +413,16 @@ class FlowRunner:
         if state.answer is AnswerKind.SCALE:
             buttons = [Button(label=str(n), payload=button_payload(position, str(n))) for n in range(1, 11)]
         elif state.answer is AnswerKind.YES_NO:
-            buttons = [Button(label="Yes", payload=button_payload(position, "yes")),
-                       Button(label="No", payload=button_payload(position, "no"))]
+            buttons = [Button(label=self.wording.buttons["yes"], payload=button_payload(position, "yes")),
+                       Button(label=self.wording.buttons["no"], payload=button_payload(position, "no"))]
         else:
             buttons = [Button(label=c.label, payload=button_payload(position, c.value)) for c in state.choices]
         if not position.history and not position.changing:
+            labels = self.wording.buttons
             if spec.snoozable:
-                buttons.append(Button(label="Not now", payload=button_payload(position, "not now")))
+                buttons.append(Button(label=labels["not_now"], payload=button_payload(position, "not now")))
             if spec.skippable:
-                buttons.append(Button(label="Skip this one", payload=button_payload(position, "skip")))
+                buttons.append(Button(label=labels["skip"], payload=button_payload(position, "skip")))
         return tuple(buttons)
 
     def _fill(self, text: str, ctx: FlowContext, position: Position, step: _Step | None = None) -> str:
@@ -572,6 +576,7 @@ class FlowRunner:
         return StepResult(position=changing, replies=(self._ask(spec, changing, ctx, step, lead=lead),))
 
 
+# not said: words people answer the review with
 _REVIEW_SYNONYMS = {
     "send": "send", "send it": "send", "yes": "send", "ok": "send", "okay": "send", "looks good": "send",
     "that's fine": "send", "fine": "send", "share": "send", "send to my coach": "send", "done": "send",
@@ -579,6 +584,7 @@ _REVIEW_SYNONYMS = {
     "private": "private", "keep private": "private", "keep an answer private": "private", "hide": "private",
     "keep something private": "private",
 }
+# not said: words people answer the review with
 _SUMMARY_SYNONYMS = {"back": "summary", "back to the summary": "summary", "cancel": "summary", "none": "summary"}
 
 

@@ -55,7 +55,7 @@ _REMOVED = frozenset({"Cf", "Mn", "Me", "Cs", "Co", "Cn"})
 _SPACE = frozenset({"Zs", "Zl", "Zp", "Cc", "So", "Sk"})
 
 _SPOOF = icu.SpoofChecker()
-_TO_LATIN = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII")
+_TO_LATIN = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII")  # not said: an ICU transform
 
 
 @lru_cache(maxsize=8192)

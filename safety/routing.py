@@ -67,6 +67,7 @@ class Templates(BaseModel):
     stranger_crisis: str
     """To someone not registered: no coach to tell, so no line saying the coach was told."""
     stranger_emergency: str
+    services_checked: str
     on_hold: str
     resumed: str
     alert: str
@@ -78,7 +79,9 @@ class Templates(BaseModel):
         return cls.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
 
 
+# not said: words people answer the safety question with
 _YES = {"yes", "y", "yeah", "yep", "yes i have", "i have", "sometimes", "a bit", "maybe", "kind of", "sort of"}
+# not said: words people answer the safety question with
 _NO = {"no", "n", "nope", "nah", "no i haven't", "i haven't", "no never", "never", "not at all", "no, never",
        "no i have not", "i have not", "no not at all"}
 
@@ -111,7 +114,7 @@ class SafetyRouter:
 
     def services_text(self, tier: Tier) -> str:
         lines = [f"• {s.name}: {s.contact}" for s in self.services_for(tier)]
-        lines.append(f"(These details were last checked on {self.checked:%d %B %Y}.)")
+        lines.append(self.templates.services_checked.format(date=f"{self.checked:%d %B %Y}"))
         return "\n".join(lines)
 
     def route(

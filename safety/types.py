@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -94,3 +96,13 @@ class ServiceEntry(BaseModel):
     tier: Tier
     name: str
     contact: str
+
+
+
+SERVICES = Path(__file__).resolve().parent / "services.toml"
+
+
+def default_services(path: Path = SERVICES) -> tuple[ServiceEntry, ...]:
+    """The services directory that ships with the bot (the operator's own replaces it)."""
+    rows = tomllib.loads(path.read_text(encoding="utf-8"))["services"]
+    return tuple(ServiceEntry.model_validate(row) for row in rows)

@@ -26,8 +26,10 @@ ENCRYPTED = "fernet:"  # then a Fernet token (url-safe base64, so never a colon 
 PLAIN = "plain:"  # plain text that would otherwise look like one of these markers
 ROTATE_BATCH = 500
 
+# not said: the operator's errors
 WRONG_KEY = ("cannot decrypt stored data: the encryption key doesn't match; check security.encryption_keys "
              "(or COACHBOT_ENCRYPTION_KEYS)")
+# not said: the operator's errors
 NO_KEY = ("cannot decrypt stored data: it is encrypted but no encryption key is configured; set "
           "security.encryption_keys (or COACHBOT_ENCRYPTION_KEYS)")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.ratelimit import RateLimits
@@ -42,6 +43,15 @@ class TurnFailed(Exception):
 
 class TransportSetupError(Exception):
     """A transport can't start (bad config, a rejected token): one line for the operator, never the token."""
+
+
+@dataclass(frozen=True, slots=True)
+class JoinHint:
+    """How a coachee uses an invite code on one platform: a link to open, or a message to send the bot."""
+
+    platform: str
+    link: str | None = None
+    message: str | None = None
 
 
 class Transport(Protocol):

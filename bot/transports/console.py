@@ -13,6 +13,7 @@ from bot.ratelimit import NO_LIMITS
 from bot.transports.base import InboundHandler
 from bot.transports.retry import HoldAndRetry
 from bot.types import Button, ConversationKey, InboundMessage, Outbound
+from bot.wording import EngineWording
 
 
 class ConsoleTransport:
@@ -89,7 +90,7 @@ class ConsoleTransport:
         if reply.buttons and not (len(reply.buttons) == 10 and reply.buttons[0].label == "1"):
             lines.append("  " + "   ".join(f"{i}) {b.label}" for i, b in enumerate(reply.buttons, start=1)))
         elif reply.buttons:
-            lines.append("  (type a number from 1 to 10)")
+            lines.append("  " + EngineWording.load().scale_hint)
         if reply.attachment is not None:
             lines.append(f"  [attachment: {reply.attachment.filename}]")
         self.stdout.write("\n".join(lines) + "\n\n")

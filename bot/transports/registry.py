@@ -12,18 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bot.config import Config
-from bot.transports.base import Transport, TransportSetupError
+from bot.transports.base import JoinHint, Transport, TransportSetupError
 
 __all__ = ["JoinHint", "TransportEntry", "build_enabled", "entries", "join_hints", "register", "registered", "title_of"]
-
-
-@dataclass(frozen=True, slots=True)
-class JoinHint:
-    """How a coachee uses an invite code on one platform: a link to open, or a message to send the bot."""
-
-    platform: str
-    link: str | None = None
-    message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

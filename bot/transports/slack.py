@@ -44,6 +44,7 @@ from bot.markup import slack_mrkdwn
 from bot.ratelimit import RateLimits
 from bot.transports.base import DeliveryError, InboundHandler
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
+from bot.wording import EngineWording
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,6 @@ NAME_LOOKUP_WITHIN = 1.0  # seconds; users.info is a nicety, never worth missing
 STOP_WITHIN = 10.0  # seconds; at shutdown, turns already acknowledged get this long to finish
 REMEMBERED_EVENTS = 5000
 ACTION_ID = re.compile(r"^choice-\d+$")
-CHOICE_SHOWN = "You chose: {label}"
 
 # Slack error codes meaning this person can't be reached there (deactivated, gone, or the DM is).
 UNREACHABLE_ERRORS = frozenset(
@@ -452,8 +452,8 @@ class SlackTransport:
         text = str(message.get("text") or "")
         if not blocks and text:
             blocks = [{"type": "section", "text": {"type": "plain_text", "text": unescape(text)[:SECTION_LIMIT]}}]
-        blocks.append({"type": "context", "elements": [
-            {"type": "plain_text", "text": CHOICE_SHOWN.format(label=label)[:SECTION_LIMIT], "emoji": True}]})
+        shown = EngineWording.load().choice_shown.format(label=label)[:SECTION_LIMIT]
+        blocks.append({"type": "context", "elements": [{"type": "plain_text", "text": shown, "emoji": True}]})
         try:
             await self.client.chat_update(channel=channel, ts=ts, text=text or escape(label), blocks=blocks)
         except Exception as exc:  # the buttons stay; a second press still reaches the engine, which knows it's stale

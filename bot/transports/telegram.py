@@ -37,6 +37,7 @@ class _NoUpdateData(logging.Filter):
     """python-telegram-bot logs an update it can't parse in full, message text included: keep only the fact."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # not said: a log line's words, matched and replaced
         if "Received data was" in str(record.msg):
             record.msg, record.args = "an update from Telegram couldn't be read; it was not processed", ()
         return True
@@ -55,6 +56,7 @@ MEDIA_KINDS = (
     "contact", "poll", "dice", "game", "story", "paid_media", "invoice",
 )
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# not said: the operator's setup error
 TOKEN_REJECTED = "Telegram rejected the bot token (check telegram.token or COACHBOT_TELEGRAM_TOKEN)"
 
 
