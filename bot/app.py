@@ -16,6 +16,7 @@ from bot.config import Config
 from bot.engine import Engine, Screener, utc_now
 from bot.groups import Groups
 from bot.listeners import EngineListeners
+from bot.locale import ENGLISH, Locale
 from bot.outbox import OutboxSender
 from bot.planner import Planner
 from bot.scheduler import Scheduler
@@ -25,8 +26,6 @@ from bot.storage.db import open_engine, upgrade
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.registry import build_enabled
-from bot.wording import EngineWording
-from flows.registry import FlowRegistry
 from flows.stepper import FlowRunner
 from safety.routing import SafetyRouter
 
@@ -113,16 +112,18 @@ def build_app(
     screener: Screener | None = None,
     clock: Callable[[], datetime] = utc_now,
     migrate: bool = True,
+    locale: Locale = ENGLISH,
 ) -> App:
     """Everything the bot needs, validated at start-up: a bad flow or config stops it here."""
     install_keys(key.get_secret_value() for key in config.security.encryption_keys)  # before any row is read
     db = open_engine(config.database.url, echo=config.database.echo)
     if migrate:
         upgrade(db)
-    flows = FlowRunner(FlowRegistry.load())
-    router = SafetyRouter(services=config.safety.services, checked=config.safety.services_checked)
+    flows = FlowRunner(locale.flows(), wording=locale.flow_words())
+    router = SafetyRouter(services=config.safety.services, checked=config.safety.services_checked,
+                          templates=locale.safety())
     transports: dict[str, Transport] = {}
-    wording = EngineWording.load()
+    wording = locale.engine()
     outbox = OutboxSender(db=db, transports=transports, clock=clock, unreachable_notice=wording.unreachable_notice)
     planner = Planner(db=db, config=config, clock=clock)
     groups = Groups(config=config, flows=flows, words=wording.groups)
@@ -141,7 +142,7 @@ def build_app(
 
 def add_platforms(app: App) -> None:
     """Every enabled platform, from the transport registry; TransportSetupError names one that can't start."""
-    for transport in build_enabled(app.config):
+    for transport in build_enabled(app.config, app.engine.wording):
         app.add_transport(transport)
 
 
@@ -162,6 +163,7 @@ def ensure_demo_coachee(app: App, *, user: str, name: str, now: datetime) -> Non
 
 
 def console_for(app: App, *, user: str, name: str) -> ConsoleTransport:
-    console = ConsoleTransport(user=user, display_name=name, after_turn=app.outbox.deliver_due)
+    console = ConsoleTransport(user=user, display_name=name, after_turn=app.outbox.deliver_due,
+                               words=app.engine.wording)
     app.add_transport(console)
     return console

@@ -100,12 +100,13 @@ def build_caseload(
     return caseload.model_copy(update={"text": text})
 
 
-def send_caseload(conn: Connection, *, coach_id: int, now: datetime, default_timezone: str = "UTC") -> int | None:
+def send_caseload(conn: Connection, *, coach_id: int, now: datetime, default_timezone: str = "UTC",
+                  words: CaseloadWording | None = None) -> int | None:
     """Queue the overview to the coach's first chat, in the caller's transaction; None if they have no chat."""
     identities = store.identities_of(conn, coach_id=coach_id)
     if not identities:
         return None
-    caseload = build_caseload(conn, coach_id=coach_id, now=now, default_timezone=default_timezone)
+    caseload = build_caseload(conn, coach_id=coach_id, now=now, default_timezone=default_timezone, words=words)
     reply = Reply(text=caseload.text, markdown=True)
     (outbox_id,) = store.add_outbox(conn, to=store.address_of(identities[0]), replies=[reply], kind="caseload", at=now,
                                     coachee_id=None)

@@ -499,7 +499,7 @@ def cmd_digest(app: App, args: argparse.Namespace) -> int:
     with app.db.begin() as conn:
         # The chart is only drawn when it is sent: the printed digest carries its text sparkline instead.
         digest = build_digest(conn, coachee_id=args.coachee, flows=app.flows.registry, now=now, chart=args.send,
-                              default_timezone=app.config.schedule.default_timezone)
+                              default_timezone=app.config.schedule.default_timezone, words=app.engine.wording.digest)
         if args.send and queue_digest(conn, digest, now=now) is None:
             raise UsageError(f"coach {digest.coach_id} has no chat to send the digest to")
     sys.stdout.write(digest.text)

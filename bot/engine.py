@@ -702,7 +702,7 @@ class Engine:
             if found is not None:
                 turn.replies.append(Reply(text=render_digest(
                     turn.conn, coachee_id=found.id, flows=self.flows.registry, now=turn.now,
-                    default_timezone=self.config.schedule.default_timezone)))
+                    default_timezone=self.config.schedule.default_timezone, words=self.wording.digest)))
         elif word == "/invite":
             valid_for = self.config.security.invite_valid_for
             code = store.create_invite(turn.conn, coach_id=coach.id, at=turn.now, valid_for=valid_for)

@@ -216,7 +216,8 @@ class Scheduler:
     def _digest(self, conn: Connection, job: JobRow, now: datetime) -> JobOutcome:
         assert job.coachee_id is not None
         sent = send_digest(conn, coachee_id=job.coachee_id, flows=self.engine.flows.registry, now=now,
-                           default_timezone=self.config.schedule.default_timezone, session_id=job.session_id)
+                           default_timezone=self.config.schedule.default_timezone, session_id=job.session_id,
+                           words=self.engine.wording.digest)
         return job_done() if sent is not None else job_dropped("the coach has no chat to send the digest to")
 
     def _retention(self, conn: Connection, now: datetime) -> JobOutcome:
@@ -228,5 +229,5 @@ class Scheduler:
     def _caseload(self, conn: Connection, job: JobRow, now: datetime) -> JobOutcome:
         assert job.coach_id is not None
         sent = send_caseload(conn, coach_id=job.coach_id, now=now,
-                             default_timezone=self.config.schedule.default_timezone)
+                             default_timezone=self.config.schedule.default_timezone, words=self.engine.wording.caseload)
         return job_done() if sent is not None else job_dropped("no chat for this coach")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import App, build_app
 from bot.config import Config, DatabaseConfig
+from bot.locale import ENGLISH, Locale
 from bot.storage import store
 from bot.transports.memory import MemoryTransport
 from bot.types import Reply
@@ -263,8 +264,9 @@ class Harness:
         self.app.planner.clock = clock
 
 
-def make_harness(config: Config, screener: MarkerScreener, *, onboarded: bool = False) -> Harness:
-    app = build_app(config, screener=screener)
+def make_harness(config: Config, screener: MarkerScreener, *, onboarded: bool = False,
+                 locale: Locale = ENGLISH) -> Harness:
+    app = build_app(config, screener=screener, locale=locale)
     transport = MemoryTransport()
     app.add_transport(transport)
     with app.db.begin() as conn:

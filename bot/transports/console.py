@@ -28,12 +28,14 @@ class ConsoleTransport:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         after_turn: Callable[[], Awaitable[object]] | None = None,
+        words: EngineWording | None = None,
     ) -> None:
         self.user = user
         self.display_name = display_name
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.after_turn = after_turn
+        self.words = words or EngineWording.load()
         self._buttons: tuple[Button, ...] = ()
         self._ids = itertools.count(1)
         self._stopped = False
@@ -90,7 +92,7 @@ class ConsoleTransport:
         if reply.buttons and not (len(reply.buttons) == 10 and reply.buttons[0].label == "1"):
             lines.append("  " + "   ".join(f"{i}) {b.label}" for i, b in enumerate(reply.buttons, start=1)))
         elif reply.buttons:
-            lines.append("  " + EngineWording.load().scale_hint)
+            lines.append("  " + self.words.scale_hint)
         if reply.attachment is not None:
             lines.append(f"  [attachment: {reply.attachment.filename}]")
         self.stdout.write("\n".join(lines) + "\n\n")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from bot.transports.base import JoinHint, Transport, TransportSetupError
+from bot.wording import EngineWording
 
 __all__ = ["JoinHint", "TransportEntry", "build_enabled", "entries", "join_hints", "register", "registered", "title_of"]
 
@@ -24,7 +25,8 @@ class TransportEntry:
     title: str
     """The platform's own name, as a person knows it."""
     enabled: Callable[[Config], bool]
-    build: Callable[[Config], Transport]
+    build: Callable[[Config, EngineWording], Transport]
+    """The transport, speaking the locale's words where a platform shows any of its own (a menu, a choice)."""
     join: Callable[[Config, str], JoinHint] | None = None
 
 
@@ -57,14 +59,14 @@ def title_of(name: str) -> str:
     return entry.title if entry is not None else name.capitalize()
 
 
-def build_enabled(config: Config) -> list[Transport]:
+def build_enabled(config: Config, words: EngineWording) -> list[Transport]:
     """Every enabled platform, built; a setup problem names the platform in its one line."""
     built: list[Transport] = []
     for entry in entries():
         if not entry.enabled(config):
             continue
         try:
-            built.append(entry.build(config))
+            built.append(entry.build(config, words))
         except TransportSetupError as exc:
             raise TransportSetupError(f"{entry.name}: {exc}") from None
     return built
@@ -79,10 +81,10 @@ def join_hints(config: Config, code: str) -> list[JoinHint]:
 
 # the built-in platforms
 
-def _telegram(config: Config) -> Transport:
+def _telegram(config: Config, words: EngineWording) -> Transport:
     from bot.transports.telegram import TelegramTransport
 
-    return TelegramTransport(config.telegram)
+    return TelegramTransport(config.telegram, words=words)
 
 
 def _telegram_join(config: Config, code: str) -> JoinHint:
@@ -92,10 +94,10 @@ def _telegram_join(config: Config, code: str) -> JoinHint:
     return JoinHint(platform="Telegram", message=f"/start {code}")
 
 
-def _slack(config: Config) -> Transport:
+def _slack(config: Config, words: EngineWording) -> Transport:
     from bot.transports.slack import SlackTransport
 
-    return SlackTransport(config.slack)
+    return SlackTransport(config.slack, words=words)
 
 
 register(TransportEntry(name="telegram", title="Telegram", enabled=lambda c: c.telegram.enabled, build=_telegram,

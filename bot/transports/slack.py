@@ -185,7 +185,8 @@ class SlackTransport:
     limits = RateLimits(per_chat_interval=1.0, per_chat_burst=3)
 
     def __init__(
-        self, config: SlackConfig, *, ack_within: float = ACK_WITHIN, rate_limit_retries: int = 1
+        self, config: SlackConfig, *, ack_within: float = ACK_WITHIN, rate_limit_retries: int = 1,
+        words: EngineWording | None = None,
     ) -> None:
         if not config.bot_token:
             raise ConfigError("config error: slack.bot_token: needed to use Slack (env COACHBOT_SLACK_BOT_TOKEN)")
@@ -195,6 +196,7 @@ class SlackTransport:
         if config.mode == "socket" and not config.app_token:
             raise ConfigError("config error: slack.app_token: needed in socket mode (env COACHBOT_SLACK_APP_TOKEN)")
         self.config = config
+        self.words = words or EngineWording.load()
         self.ack_within = ack_within
         self.client = AsyncWebClient(token=config.bot_token, base_url=config.api_base_url)
         # Waits out a 429's Retry-After inside the client; a 429 that still surfaces goes back to the outbox.
@@ -452,7 +454,7 @@ class SlackTransport:
         text = str(message.get("text") or "")
         if not blocks and text:
             blocks = [{"type": "section", "text": {"type": "plain_text", "text": unescape(text)[:SECTION_LIMIT]}}]
-        shown = EngineWording.load().choice_shown.format(label=label)[:SECTION_LIMIT]
+        shown = self.words.choice_shown.format(label=label)[:SECTION_LIMIT]
         blocks.append({"type": "context", "elements": [{"type": "plain_text", "text": shown, "emoji": True}]})
         try:
             await self.client.chat_update(channel=channel, ts=ts, text=text or escape(label), blocks=blocks)

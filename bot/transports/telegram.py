@@ -98,9 +98,11 @@ class TelegramTransport:
         max_retry_delay: float = 30.0,
         give_up_after: float = 900.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        words: EngineWording | None = None,
     ) -> None:
         check_config(config)
         self.config = config
+        self.words = words or EngineWording.load()
         self.poll_timeout = poll_timeout
         self.retry_delay = retry_delay
         self.max_retry_delay = max_retry_delay
@@ -189,7 +191,7 @@ class TelegramTransport:
     async def _register_commands(self) -> None:
         """The command menu is a convenience: typed commands work without it, so a failure only warns."""
         try:
-            menu = EngineWording.load().commands  # the same table the help text lists
+            menu = self.words.commands  # the same table the help text lists
             await self.application.bot.set_my_commands([BotCommand(c.word, c.what[:1].upper() + c.what[1:])
                                                         for c in menu])
         except Exception as exc:

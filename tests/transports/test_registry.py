@@ -12,6 +12,7 @@ from bot.storage import store
 from bot.transports.base import TransportSetupError
 from bot.transports.memory import MemoryTransport
 from bot.transports.registry import JoinHint, TransportEntry, build_enabled, entries, registered, title_of
+from bot.wording import EngineWording
 from tests.conftest import MarkerScreener
 
 
@@ -21,7 +22,7 @@ class Switch:
 
 
 def pigeon_entry(switch: Switch, built: list[MemoryTransport]) -> TransportEntry:
-    def build(_config: Config) -> MemoryTransport:
+    def build(_config: Config, _words: EngineWording) -> MemoryTransport:
         transport = MemoryTransport("pigeon")
         built.append(transport)
         return transport
@@ -62,17 +63,17 @@ async def test_a_registered_platform_is_built_delivered_to_and_named_in_invites(
 def test_a_platform_switched_off_is_not_built(config: Config) -> None:
     built: list[MemoryTransport] = []
     with registered(pigeon_entry(Switch(on=False), built)):
-        assert build_enabled(config) == []
+        assert build_enabled(config, EngineWording.load()) == []
     assert built == []
 
 
 def test_a_platform_that_cant_start_is_named_in_the_one_line(config: Config) -> None:
-    def broken(_config: Config) -> MemoryTransport:
+    def broken(_config: Config, _words: EngineWording) -> MemoryTransport:
         raise TransportSetupError("the loft is locked")
 
     with registered(TransportEntry(name="pigeon", title="Pigeon Post", enabled=lambda _c: True, build=broken)), \
             pytest.raises(TransportSetupError, match=r"^pigeon: the loft is locked$"):
-        build_enabled(config)
+        build_enabled(config, EngineWording.load())
 
 
 def test_two_platforms_cant_share_a_name() -> None:
