@@ -250,13 +250,22 @@ def _slack_call(slack: SlackConfig, client: httpx.Client, method: str, token: st
     return client.post(f"{slack.api_base_url.rstrip('/')}/{method}", headers={"Authorization": f"Bearer {token}"})
 
 
-def _slack_bot(slack: SlackConfig, client: httpx.Client) -> Check:
+def _slack_ask(slack: SlackConfig, client: httpx.Client, *, check: str, method: str,
+               token: str) -> tuple[httpx.Response, dict[str, Any], str] | Check:
+    """One Slack method: the response, its body and its error code; or the check's failure when Slack is away."""
     try:
-        response = _slack_call(slack, client, "auth.test", slack.bot_token)
+        response = _slack_call(slack, client, method, token)
     except httpx.TransportError as exc:
-        return _unreachable("slack", slack.api_base_url, exc)
+        return _unreachable(check, slack.api_base_url, exc)
     body = _json(response)
-    error = str(body.get("error") or "")
+    return response, body, str(body.get("error") or "")
+
+
+def _slack_bot(slack: SlackConfig, client: httpx.Client) -> Check:
+    asked = _slack_ask(slack, client, check="slack", method="auth.test", token=slack.bot_token)
+    if isinstance(asked, Check):
+        return asked
+    response, body, error = asked
     if error in SLACK_AUTH_ERRORS:
         return Check("slack", "fail", f"bot token rejected ({error}): check slack.bot_token")
     if response.status_code != 200 or not body.get("ok"):
@@ -266,12 +275,10 @@ def _slack_bot(slack: SlackConfig, client: httpx.Client) -> Check:
 
 
 def _slack_app(slack: SlackConfig, client: httpx.Client) -> Check:
-    try:
-        response = _slack_call(slack, client, "apps.connections.open", slack.app_token)
-    except httpx.TransportError as exc:
-        return _unreachable("slack socket", slack.api_base_url, exc)
-    body = _json(response)
-    error = str(body.get("error") or "")
+    asked = _slack_ask(slack, client, check="slack socket", method="apps.connections.open", token=slack.app_token)
+    if isinstance(asked, Check):
+        return asked
+    response, body, error = asked
     if error in SLACK_AUTH_ERRORS:
         return Check("slack socket", "fail", f"app token rejected ({error}): socket mode needs an app-level token "
                                              "(xapp-...) with connections:write")

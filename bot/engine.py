@@ -163,15 +163,11 @@ class Engine:
     def address(self, coachee_id: int) -> ConversationKey:
         """Where a coachee is talked to: their latest conversation, or their first registered chat."""
         with self.db.connect() as conn:
-            conversation = store.conversation_of(conn, coachee_id)
-            if conversation is not None:
-                return ConversationKey(transport=conversation.transport, user=conversation.user_id,
-                                       chat=conversation.chat_id)
-            identities = store.identities_of(conn, coachee_id=coachee_id)
-            if not identities:
-                store.get_coachee(conn, coachee_id)
+            key = store.current_address(conn, coachee_id)
+            if key is None:
+                store.get_coachee(conn, coachee_id)  # NotFound for a made-up id
                 raise PromptRefused(f"coachee {coachee_id} hasn't joined on any chat yet")
-            return store.address_of(identities[0])
+            return key
 
     def locked(self, key: ConversationKey) -> AbstractAsyncContextManager[None]:
         """The per-conversation lock, for work (the scheduler's) that writes to a conversation outside a turn."""

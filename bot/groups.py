@@ -644,14 +644,10 @@ class Groups:
 
     def _address(self, conn: Connection, coachee_id: int) -> ConversationKey:
         """Where a member is talked to, as Engine.address finds it, on this transaction's connection."""
-        conversation = store.conversation_of(conn, coachee_id)
-        if conversation is not None:
-            return ConversationKey(transport=conversation.transport, user=conversation.user_id,
-                                   chat=conversation.chat_id)
-        identities = store.identities_of(conn, coachee_id=coachee_id)
-        if not identities:
+        key = store.current_address(conn, coachee_id)
+        if key is None:
             raise PromptRefused(f"coachee {coachee_id} hasn't joined on any chat yet")
-        return store.address_of(identities[0])
+        return key
 
     def _tell_member(self, conn: Connection, coachee_id: int, text: str, *, about: int, now: datetime) -> None:
         try:

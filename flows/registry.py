@@ -10,11 +10,12 @@ import string
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import get_args
 
 from pydantic import ValidationError
 from transitions import Machine
 
-from flows.spec import SCALE_TRENDS, AnswerKind, FlowSpec, StateSpec
+from flows.spec import SCALE_TRENDS, ActionStatus, AnswerKind, FlowSpec, StateSpec
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACEHOLDERS = frozenset({"name", "coach", "last_scale", "session_number", "last_scale_note", "goal", "goal_note",
@@ -108,6 +109,10 @@ def _check_features(flow: FlowSpec, state: StateSpec, where: str) -> None:
         raise FlowError(f"{where}: an action {state.action} needs a {roles[state.action].value} answer")
     if state.action == "status" and state.for_each is None:
         raise FlowError(f"{where}: an action status is asked once per action, so it needs 'for_each'")
+    unknown = {c.value for c in state.choices} - set(get_args(ActionStatus)) if state.action == "status" else set()
+    if unknown:
+        known = ", ".join(get_args(ActionStatus))
+        raise FlowError(f"{where}: {', '.join(sorted(unknown))} is no action status ({known})")
 
 
 def _answer_values(state: StateSpec) -> set[str] | None:

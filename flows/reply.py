@@ -8,10 +8,14 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 
-class Button(BaseModel):
-    """A choice shown under a question; `payload` comes back when it is pressed."""
+class Frozen(BaseModel):
+    """A value at a boundary: frozen, so nothing downstream changes what another part was handed."""
 
     model_config = ConfigDict(frozen=True)
+
+
+class Button(Frozen):
+    """A choice shown under a question; `payload` comes back when it is pressed."""
 
     label: str
     payload: str
@@ -27,10 +31,8 @@ class Attachment(BaseModel):
     data: bytes
 
 
-class Reply(BaseModel):
+class Reply(Frozen):
     """One message to a person. One question per reply: the wording rules depend on it."""
-
-    model_config = ConfigDict(frozen=True)
 
     text: str
     buttons: tuple[Button, ...] = ()

@@ -26,6 +26,8 @@ Condition = Literal["can_share", "has_goal", "has_last_scale", "has_open_actions
 Remember = Literal["goal", "strengths"]
 # What a state does with the coachee's actions: name one, give its due date, or say how it went.
 ActionRole = Literal["text", "due", "status"]
+ActionStatus = Literal["open", "done", "partly", "not_yet"]
+"""How an agreed action stands; the choices of a flow's action-status question are these."""
 # Where answers go: shared per the coachee's consent, only after they send a review, or kept private
 # unless they share an entry.
 Sharing = Literal["consent", "review", "private"]

@@ -15,8 +15,6 @@ from datetime import date
 from pathlib import Path
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
-
 from flows.parsing import Parsed, Problem, fold, parse_answer, parse_review_pick
 from flows.registry import (
     ITEMS_DONE,
@@ -28,8 +26,8 @@ from flows.registry import (
     change_trigger,
     changeable,
 )
-from flows.reply import Button, Reply
-from flows.spec import AnswerKind, Condition, FlowSpec, ProfileField, Remember, StateSpec
+from flows.reply import Button, Frozen, Reply
+from flows.spec import ActionStatus, AnswerKind, Condition, FlowSpec, ProfileField, Remember, StateSpec
 
 WORDING = Path(__file__).resolve().parent / "wording.toml"
 MAX_TRIES = 3
@@ -40,19 +38,15 @@ SKIP_RUN_WORDS = frozenset({"skip", "skip this one", "skip it", "skip this", "/s
 REVIEW_ACTIONS = ("send", "change", "private")
 
 
-class ActionItem(BaseModel):
+class ActionItem(Frozen):
     """An action the coachee agreed to, as a loop over actions shows it."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: int
     text: str
     due: date | None = None
 
 
-class AnswerView(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class AnswerView(Frozen):
     question: str
     text: str
 
@@ -103,14 +97,12 @@ class FlowContext:
     facts: FlowFacts = field(default_factory=NoFacts)
 
 
-class Position(BaseModel):
+class Position(Frozen):
     """Where a conversation is in a flow.
 
     `history` lets /back return to earlier questions ("state" or "state@index" inside a loop); `items` and
     `index` are the loop over actions; `private` and `review_mode` belong to the review.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     flow: str
     state: str
@@ -129,9 +121,7 @@ class Position(BaseModel):
         return self.items[self.index] if 0 <= self.index < len(self.items) else None
 
 
-class RecordedAnswer(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class RecordedAnswer(Frozen):
     flow: str
     run_id: str
     question: str
@@ -139,41 +129,31 @@ class RecordedAnswer(BaseModel):
     scale: int | None = None
 
 
-class ProfileChange(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class ProfileChange(Frozen):
     field: ProfileField
     value: str
 
 
-class NewAction(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class NewAction(Frozen):
     text: str
     due: date
     run_id: str
 
 
-class ActionUpdate(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class ActionUpdate(Frozen):
     action_id: int
-    status: str
+    status: ActionStatus
 
 
-class ShareRun(BaseModel):
+class ShareRun(Frozen):
     """The coachee chose to send this run's answers to their coach, except the ones they kept private."""
-
-    model_config = ConfigDict(frozen=True)
 
     run_id: str
     private: tuple[str, ...] = ()
 
 
-class StepResult(BaseModel):
+class StepResult(Frozen):
     """What a turn produced. `position` is None when the flow (and any flow it started) ended."""
-
-    model_config = ConfigDict(frozen=True)
 
     position: Position | None
     replies: tuple[Reply, ...] = ()
@@ -187,9 +167,7 @@ class StepResult(BaseModel):
     skipped: bool = False
 
 
-class Wording(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class Wording(Frozen):
     reasks: dict[str, str]
     notes: dict[str, str]
     review: dict[str, str]

@@ -16,7 +16,7 @@ time a message makes it a candidate: most never are in a short-lived process.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from enum import IntEnum
 from functools import lru_cache
 from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -366,41 +366,19 @@ def split_sources(pattern: str) -> tuple[str, ...]:
     """`split_branches` on source text: splitting needs no compiling, so start-up compiles nothing."""
     source = _unwrap(pattern)
     parts: list[str] = []
-    depth = 0
-    in_class = False
     start = 0
-    i = 0
-    while i < len(source):
-        char = source[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            if char == "]":
-                in_class = False
-        elif char == "[":
-            in_class = True
-            if source[i + 1 : i + 2] == "]" or source[i + 1 : i + 3] == "^]":
-                i += 2 if source[i + 1] == "]" else 3
-                continue
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
+    for i, char, depth in _syntax(source):
+        if char == "|" and depth == 0:
             parts.append(source[start:i])
             start = i + 1
-        i += 1
     parts.append(source[start:])
     if len(parts) == 1:
         return (pattern,)
     return tuple(branch for part in parts for branch in split_sources(part))
 
 
-def _unwrap(source: str) -> str:
-    """`(?:a|b)` -> `a|b` when one non-capturing group spans the whole pattern."""
-    if not (source.startswith("(?:") and source.endswith(")")):
-        return source
+def _syntax(source: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth after it) for each `(`, `)` and `|` outside escapes and character classes."""
     depth = 0
     in_class = False
     i = 0
@@ -413,13 +391,22 @@ def _unwrap(source: str) -> str:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return source[3:-1] if i == len(source) - 1 else source
+            if source[i + 1 : i + 2] == "]" or source[i + 1 : i + 3] == "^]":  # a "]" first is a literal
+                i += 2 if source[i + 1] == "]" else 3
+                continue
+        elif char in "()|":
+            depth += (char == "(") - (char == ")")
+            yield i, char, depth
         i += 1
+
+
+def _unwrap(source: str) -> str:
+    """`(?:a|b)` -> `a|b` when one non-capturing group spans the whole pattern."""
+    if not (source.startswith("(?:") and source.endswith(")")):
+        return source
+    for i, char, depth in _syntax(source):
+        if char == ")" and depth == 0:
+            return source[3:-1] if i == len(source) - 1 else source
     return source
 
 

@@ -6,23 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from bot.planning import PlannedJob
 from bot.storage import schema as t
 from bot.storage.jobs import add_jobs
+from bot.storage.records import Record
 from bot.storage.store import NotFound
 
 RunColumn = Literal["prep_run", "commit_run", "feedback_run"]
 GroupSessionStatus = Literal["planned", "done", "cancelled"]
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class Group(_Record):
+class Group(Record):
     id: int
     coach_id: int
     name: str
@@ -32,7 +28,7 @@ class Group(_Record):
     created_at: datetime
 
 
-class Member(_Record):
+class Member(Record):
     group_id: int
     coachee_id: int
     joined_at: datetime
@@ -50,7 +46,7 @@ class Member(_Record):
         return self.left_at is None and self.agreed_at is not None
 
 
-class GroupSession(_Record):
+class GroupSession(Record):
     id: int
     group_id: int
     number: int

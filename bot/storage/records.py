@@ -7,26 +7,28 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from flows.spec import ActionStatus as ActionStatus
 from flows.stepper import Position
 from safety.types import Tier, Turn
 
 CoacheeStatus = Literal["active", "hold", "paused", "stopped"]
 SessionStatus = Literal["planned", "done", "cancelled", "moved"]
-ActionStatus = Literal["open", "done", "partly", "not_yet"]
 OutboxKind = Literal["reply", "alert", "digest", "prompt", "notice", "caseload", "farewell"]
 OutboxStatus = Literal["pending", "sent", "dead"]
 
 
-class _Record(BaseModel):
+class Record(BaseModel):
+    """A row as the rest of the code sees it: frozen, validated on the way out of the store."""
+
     model_config = ConfigDict(frozen=True)
 
 
-class Coach(_Record):
+class Coach(Record):
     id: int
     name: str
 
 
-class Coachee(_Record):
+class Coachee(Record):
     id: int
     coach_id: int
     name: str
@@ -42,7 +44,7 @@ class Coachee(_Record):
         return self.name.split()[0] if self.name.split() else self.name
 
 
-class Identity(_Record):
+class Identity(Record):
     transport: str
     external_id: str
     chat_id: str | None
@@ -50,7 +52,7 @@ class Identity(_Record):
     coachee_id: int | None
 
 
-class Sender(_Record):
+class Sender(Record):
     """Who wrote a message: their identity, the coachee (with their coach) or the coach it belongs to, and whether
     the platform had said it couldn't reach them."""
 
@@ -60,7 +62,7 @@ class Sender(_Record):
     unreachable: bool
 
 
-class Session(_Record):
+class Session(Record):
     id: int
     coachee_id: int
     number: int
@@ -69,7 +71,7 @@ class Session(_Record):
     status: SessionStatus
 
 
-class ActionRow(_Record):
+class ActionRow(Record):
     id: int
     coachee_id: int
     run_id: str
@@ -80,7 +82,7 @@ class ActionRow(_Record):
     updated_at: datetime
 
 
-class StoredAnswer(_Record):
+class StoredAnswer(Record):
     flow: str
     run_id: str
     question: str
@@ -89,7 +91,7 @@ class StoredAnswer(_Record):
     created_at: datetime
 
 
-class ConversationData(_Record):
+class ConversationData(Record):
     """The per-conversation working state, stored as JSON in one column with a version check."""
 
     position: Position | None = None
@@ -102,7 +104,7 @@ class ConversationData(_Record):
     snoozed: bool = False
 
 
-class Conversation(_Record):
+class Conversation(Record):
     id: int
     transport: str
     user_id: str
@@ -114,7 +116,7 @@ class Conversation(_Record):
     wake_at: datetime | None = None
 
 
-class OutboxRow(_Record):
+class OutboxRow(Record):
     id: int
     transport: str
     user_id: str

@@ -124,14 +124,21 @@ sessions = Table(
     UniqueConstraint("coachee_id", "number"),
 )
 
+def _addressed() -> list[Column[Any]]:
+    """Where a conversation or a message is: the platform, the person on it, their chat, and whose it is."""
+    return [
+        Column("transport", String(20), nullable=False),
+        Column("user_id", String(100), nullable=False),
+        Column("chat_id", String(100), nullable=False),
+        Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=True, index=True),
+    ]
+
+
 conversations = Table(
     "conversations",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("transport", String(20), nullable=False),
-    Column("user_id", String(100), nullable=False),
-    Column("chat_id", String(100), nullable=False),
-    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=True, index=True),
+    *_addressed(),
     Column("flow", String(40), nullable=True),
     Column("state", String(60), nullable=True),
     Column("data", EncryptedText, nullable=False, default="{}"),
@@ -198,10 +205,7 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("transport", String(20), nullable=False),
-    Column("user_id", String(100), nullable=False),
-    Column("chat_id", String(100), nullable=False),
-    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=True, index=True),
+    *_addressed(),
     # reply | alert | digest | prompt
     Column("kind", String(20), nullable=False),
     Column("priority", Integer, nullable=False, default=0),

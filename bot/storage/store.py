@@ -276,6 +276,15 @@ _SET_UNREACHABLE = {
 }
 
 
+def current_address(conn: Connection, coachee_id: int) -> ConversationKey | None:
+    """Where a coachee is talked to: their latest conversation, or their first registered chat (None: no chat)."""
+    conversation = conversation_of(conn, coachee_id)
+    if conversation is not None:
+        return ConversationKey(transport=conversation.transport, user=conversation.user_id, chat=conversation.chat_id)
+    identities = identities_of(conn, coachee_id=coachee_id)
+    return address_of(identities[0]) if identities else None
+
+
 def set_unreachable(conn: Connection, *, transport: str, external_id: str, at: datetime | None) -> bool:
     """Mark (or, with at=None, clear) that the platform can't reach this person. True if it changed."""
     query = _SET_UNREACHABLE[at is not None]

@@ -88,6 +88,10 @@ BAD_FLOWS = [
     ("action status outside a loop", lambda f: f["states"][0].update(
         answer="choice", action="status", branches={}, next="bye", choices=[{"value": "done", "label": "Done"}]),
      "needs 'for_each'"),
+    ("action status nobody knows", lambda f: (f["states"][0].update(
+        answer="choice", action="status", branches={}, next="bye", for_each="open_actions", after="bye",
+        choices=[{"value": "done", "label": "Done"}, {"value": "abandoned", "label": "Gave up"}])),
+     "abandoned is no action status"),
     ("snoozable without wording", lambda f: f.update(snoozable=True), "needs 'snoozed_say'"),
     ("skippable flow without wording", lambda f: f.update(skippable=True), "needs 'skipped_say'"),
     ("unknown condition", lambda f: f["states"][1].update(only_if="is_tuesday"), "only_if"),
