@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
 from sqlalchemy import exc as sa_exc
 
+from bot.commands import COMMANDS, coach_words, handler_name
 from bot.config import Config
 from bot.digest import render_digest
 from bot.facts import StoredFacts
@@ -49,14 +50,12 @@ FORGET_PAYLOAD = "confirm:forget:"
 Confirmable = Literal["stop", "forget"]
 _CONFIRM_PAYLOADS: dict[Confirmable, str] = {"stop": STOP_PAYLOAD, "forget": FORGET_PAYLOAD}
 MY_DATA_FILE = "coachbot-my-data.json"
-DATA_COMMANDS = frozenset({"mydata", "forget"})  # a person's rights over their data outlast the programme
 # not said: words people answer /checkins with
 _CHECKIN_EVERY = {"off": 0, "none": 0, "stop": 0, "never": 0, "weekly": 7, "every week": 7, "fortnightly": 14,
                   "every two weeks": 14, "every 2 weeks": 14, "daily": 1, "on": 7}
-BARE_COMMANDS = frozenset({"help", "skip", "back", "pause", "resume", "stop", "journal", "privacy", "checkins",
-                           *DATA_COMMANDS})
-GROUP_COMMANDS = frozenset({"groups", "group", "groupnew", "groupadd", "groupleave"})  # peer groups (bot/groups.py)
-COACH_COMMANDS = frozenset({"coachees", "digest", "resume", "schedule", "invite", "help", *GROUP_COMMANDS})
+_AFTER_STOP = frozenset(c.word for c in COMMANDS if c.audience == "coachee" and c.after_stop)
+_BARE = frozenset(c.word for c in COMMANDS if c.audience == "coachee" and c.bare)
+_WITH_TEXT = tuple(f"{c.word} " for c in COMMANDS if c.audience == "coachee" and c.bare and c.takes_text)
 _JOIN = re.compile(r"^\s*(?:/start|join)\s+([A-Za-z0-9_\-]{4,64})\s*$", re.IGNORECASE)
 
 
@@ -131,6 +130,10 @@ class Engine:
         self.listeners = listeners
         self.wording = wording or EngineWording.load()
         self._locks = KeyedLocks()
+        self._handlers: dict[tuple[str, str], Callable[[_Turn, str, str], None]] = {
+            (c.audience, c.word): getattr(self, handler_name(c)) for c in COMMANDS}  # AttributeError: no handler
+        self._coach_only = coach_words()
+        self._group_words = frozenset(c.word for c in COMMANDS if c.group)
         self._batch = BatchScreener(screener)
 
     async def handle(self, msg: InboundMessage) -> None:
@@ -365,12 +368,12 @@ class Engine:
             turn.replies.append(Reply(text=self.wording.forget_expired))  # a button from an older question
             return
         bare = text.lower().rstrip("!. ")
-        if coachee.status == "stopped" and (bare.split() or [""])[0].lstrip("/").split("@")[0] not in DATA_COMMANDS:
+        if coachee.status == "stopped" and (bare.split() or [""])[0].lstrip("/").split("@")[0] not in _AFTER_STOP:
             turn.replies.append(Reply(text=self._fill(self.wording.stopped, turn)))
             return
         if turn.data.confirm == "stop" and self._confirmation(turn, text, "stop"):
             return
-        if text.startswith("/") or bare in BARE_COMMANDS or bare.startswith("checkins "):
+        if text.startswith("/") or bare in _BARE or bare.startswith(_WITH_TEXT):
             # Slack keeps "/word" for its own slash commands, so a message that is just the word works too.
             self._command(turn, text if text.startswith("/") else "/" + bare)
             return
@@ -513,54 +516,72 @@ class Engine:
     # commands
 
     def _command(self, turn: _Turn, text: str) -> None:
-        word = text.split()[0].lower().split("@")[0]
-        ctx = self._context(turn)
-        data = turn.data
-        if word == "/help":
-            turn.replies.append(Reply(text=self._fill(self.wording.help, turn)))
-        elif word == "/privacy":
-            turn.replies.append(Reply(text=self._fill(self.wording.privacy, turn)))
-        elif word == "/start":
-            assert turn.coachee is not None
-            if turn.coachee.consent_store is None or turn.coachee.consent_store is False:
-                self._start_flow(turn, "onboarding")
-            else:
-                turn.replies.append(Reply(text=self._fill(self.wording.already_joined, turn)))
-        elif word == "/skip":
-            skipped = self.flows.skip(data.position, ctx) if data.position else None
-            if data.position is None:
-                turn.replies.append(Reply(text=self.wording.nothing_to_skip))
-            elif skipped is None:
-                turn.replies.append(Reply(text=self.wording.cant_skip))
-            else:
-                self._apply_step(turn, skipped)
-        elif word == "/back":
-            back = self.flows.back(data.position, ctx) if data.position else None
-            if back is None:
-                turn.replies.append(Reply(text=self.wording.nothing_back))
-            else:
-                self._apply_step(turn, back)
-        elif word == "/pause":
-            if data.position is not None:
-                turn.update(paused=data.position, position=None)
-            turn.replies.append(Reply(text=self._fill(self.wording.paused, turn)))
-        elif word == "/resume":
-            self._resume(turn)
-        elif word == "/stop":
-            self._ask_to_confirm(turn, "stop")
-        elif word == "/journal":
-            self._journal(turn)
-        elif word == "/mydata":
-            self._my_data(turn)
-        elif word == "/forget":
-            self._ask_to_confirm(turn, "forget")
-        elif word == "/checkins":
-            self._checkins(turn, text.partition(" ")[2].strip())
-        elif word.removeprefix("/") in COACH_COMMANDS:
+        word, _, rest = text.partition(" ")
+        word = word.lower().split("@")[0].removeprefix("/")
+        handler = self._handlers.get(("coachee", word))
+        if handler is not None:
+            handler(turn, word, rest.strip())
+        elif word in self._coach_only:
             turn.replies.append(Reply(text=self.wording.coach_only))
         else:
             turn.replies.append(Reply(text=self.wording.unknown_command.format(
                 commands=self.wording.command_list())))
+
+    # the coachee's commands, one method each (bot/commands.py lists them)
+
+    def _coachee_help(self, turn: _Turn, word: str, rest: str) -> None:
+        turn.replies.append(Reply(text=self._fill(self.wording.help, turn)))
+
+    def _coachee_privacy(self, turn: _Turn, word: str, rest: str) -> None:
+        turn.replies.append(Reply(text=self._fill(self.wording.privacy, turn)))
+
+    def _coachee_start(self, turn: _Turn, word: str, rest: str) -> None:
+        assert turn.coachee is not None
+        if turn.coachee.consent_store is None or turn.coachee.consent_store is False:
+            self._start_flow(turn, "onboarding")
+        else:
+            turn.replies.append(Reply(text=self._fill(self.wording.already_joined, turn)))
+
+    def _coachee_skip(self, turn: _Turn, word: str, rest: str) -> None:
+        position = turn.data.position
+        skipped = self.flows.skip(position, self._context(turn)) if position else None
+        if position is None:
+            turn.replies.append(Reply(text=self.wording.nothing_to_skip))
+        elif skipped is None:
+            turn.replies.append(Reply(text=self.wording.cant_skip))
+        else:
+            self._apply_step(turn, skipped)
+
+    def _coachee_back(self, turn: _Turn, word: str, rest: str) -> None:
+        position = turn.data.position
+        back = self.flows.back(position, self._context(turn)) if position else None
+        if back is None:
+            turn.replies.append(Reply(text=self.wording.nothing_back))
+        else:
+            self._apply_step(turn, back)
+
+    def _coachee_pause(self, turn: _Turn, word: str, rest: str) -> None:
+        if turn.data.position is not None:
+            turn.update(paused=turn.data.position, position=None)
+        turn.replies.append(Reply(text=self._fill(self.wording.paused, turn)))
+
+    def _coachee_resume(self, turn: _Turn, word: str, rest: str) -> None:
+        self._resume(turn)
+
+    def _coachee_stop(self, turn: _Turn, word: str, rest: str) -> None:
+        self._ask_to_confirm(turn, "stop")
+
+    def _coachee_forget(self, turn: _Turn, word: str, rest: str) -> None:
+        self._ask_to_confirm(turn, "forget")
+
+    def _coachee_journal(self, turn: _Turn, word: str, rest: str) -> None:
+        self._journal(turn)
+
+    def _coachee_mydata(self, turn: _Turn, word: str, rest: str) -> None:
+        self._my_data(turn)
+
+    def _coachee_checkins(self, turn: _Turn, word: str, rest: str) -> None:
+        self._checkins(turn, rest)
 
     def _checkins(self, turn: _Turn, choice: str) -> None:
         """The coachee's own check-in time and frequency: "/checkins 9am", "/checkins fortnightly", "off"."""
@@ -681,36 +702,53 @@ class Engine:
             return
         text = (turn.msg.text or "").strip()
         word, _, rest = text.partition(" ")
-        word = word.lower().split("@")[0]
-        if word in COACH_COMMANDS:
-            word = "/" + word
-        if word == "/coachees":
-            caseload = store.list_coachees(turn.conn, coach_id=coach.id)
-            lines = "\n".join(f"• {c.name} (id {c.id}): {c.status}" for c in caseload)
-            turn.replies.append(Reply(text=self.wording.coach_caseload.format(lines=lines) if caseload
-                                      else self.wording.coach_no_caseload))
-        elif word == "/resume":
-            found = self._find_coachee(turn, rest.strip())
-            if found is not None:
-                turn.replies.append(Reply(text=self._lift_hold(turn.conn, found, coach, turn.now)))
-        elif word == "/digest":
-            found = self._find_coachee(turn, rest.strip())
-            if found is not None:
-                turn.replies.append(Reply(text=render_digest(
-                    turn.conn, coachee_id=found.id, flows=self.flows.registry, now=turn.now,
-                    default_timezone=self.config.schedule.default_timezone, words=self.wording.digest)))
-        elif word == "/invite":
-            valid_for = self.config.security.invite_valid_for
-            code = store.create_invite(turn.conn, coach_id=coach.id, at=turn.now, valid_for=valid_for)
-            turn.replies.append(Reply(text=self.wording.coach_invite.format(
-                code=code, ways=self.wording.join_ways(join_hints(self.config, code)), days=valid_for.days)))
-        elif word == "/schedule":
-            self._schedule(turn, rest.strip())
-        elif word[1:] in GROUP_COMMANDS and self.listeners.group_command is not None:
-            turn.replies.append(self.listeners.group_command(turn.conn, coach, word[1:], rest.strip(), now=turn.now,
-                                                             starter=self))
-        else:
+        word = word.lower().split("@")[0].removeprefix("/")
+        handler = self._handlers.get(("coach", word))
+        if handler is None or (word in self._group_words and self.listeners.group_command is None):
             turn.replies.append(Reply(text=self.wording.coach_hello.format(name=coach.name)))
+        else:
+            handler(turn, word, rest.strip())
+
+    # the coach's commands
+
+    def _coach_help(self, turn: _Turn, word: str, rest: str) -> None:
+        assert turn.coach is not None
+        turn.replies.append(Reply(text=self.wording.coach_hello.format(name=turn.coach.name)))
+
+    def _coach_coachees(self, turn: _Turn, word: str, rest: str) -> None:
+        assert turn.coach is not None
+        caseload = store.list_coachees(turn.conn, coach_id=turn.coach.id)
+        lines = "\n".join(f"• {c.name} (id {c.id}): {c.status}" for c in caseload)
+        turn.replies.append(Reply(text=self.wording.coach_caseload.format(lines=lines) if caseload
+                                  else self.wording.coach_no_caseload))
+
+    def _coach_resume(self, turn: _Turn, word: str, rest: str) -> None:
+        assert turn.coach is not None
+        found = self._find_coachee(turn, rest)
+        if found is not None:
+            turn.replies.append(Reply(text=self._lift_hold(turn.conn, found, turn.coach, turn.now)))
+
+    def _coach_digest(self, turn: _Turn, word: str, rest: str) -> None:
+        found = self._find_coachee(turn, rest)
+        if found is not None:
+            turn.replies.append(Reply(text=render_digest(
+                turn.conn, coachee_id=found.id, flows=self.flows.registry, now=turn.now,
+                default_timezone=self.config.schedule.default_timezone, words=self.wording.digest)))
+
+    def _coach_invite(self, turn: _Turn, word: str, rest: str) -> None:
+        assert turn.coach is not None
+        valid_for = self.config.security.invite_valid_for
+        code = store.create_invite(turn.conn, coach_id=turn.coach.id, at=turn.now, valid_for=valid_for)
+        turn.replies.append(Reply(text=self.wording.coach_invite.format(
+            code=code, ways=self.wording.join_ways(join_hints(self.config, code)), days=valid_for.days)))
+
+    def _coach_schedule(self, turn: _Turn, word: str, rest: str) -> None:
+        self._schedule(turn, rest)
+
+    def _coach_group(self, turn: _Turn, word: str, rest: str) -> None:
+        assert turn.coach is not None and self.listeners.group_command is not None
+        turn.replies.append(self.listeners.group_command(turn.conn, turn.coach, word, rest, now=turn.now,
+                                                         starter=self))
 
     def _schedule(self, turn: _Turn, rest: str) -> None:
         """`/schedule NAME WHEN`: book the coachee's next session, read in their own time zone."""

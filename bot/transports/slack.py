@@ -39,6 +39,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.commands import COMMANDS
 from bot.config import ConfigError, SlackConfig
 from bot.markup import slack_mrkdwn
 from bot.ratelimit import RateLimits
@@ -87,8 +88,7 @@ def unescape(text: str) -> str:
 
 
 _SLASH_COMMAND = re.compile(
-    r"(?<![\w/])/(help|skip|back|pause|resume|stop|journal|privacy|checkins|mydata|forget|coachees|digest|schedule|invite"
-    r"|groups|groupnew|groupadd|groupleave|group)\b")
+    r"(?<![\w/])/(" + "|".join(sorted((c.word for c in COMMANDS if c.bare), key=len, reverse=True)) + r")\b")
 
 
 def bare_commands(text: str) -> str:

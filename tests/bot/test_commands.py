@@ -1,0 +1,33 @@
+"""One table of commands: the menu, the engine's handlers and Slack's bare words all come from it."""
+
+from __future__ import annotations
+
+from bot.commands import COMMANDS, coach_words, handler_name, words
+from bot.engine import Engine
+from bot.transports.slack import bare_commands
+from bot.wording import EngineWording
+from tests.conftest import Harness, onboard
+
+
+def test_every_command_has_its_handler_and_the_menu_lists_only_real_commands() -> None:
+    assert all(callable(getattr(Engine, handler_name(c), None)) for c in COMMANDS)
+    menu = {c.word for c in EngineWording.load().commands}
+    assert menu <= words("coachee")
+    assert coach_words() == words("coach") - words("coachee") and "invite" in coach_words()
+
+
+def test_slack_shows_every_bare_command_without_its_slash() -> None:
+    for command in COMMANDS:
+        shown = bare_commands(f"type /{command.word} now")
+        assert shown == (f"type {command.word} now" if command.bare else f"type /{command.word} now")
+
+
+async def test_commands_work_with_or_without_the_slash_and_a_coach_word_is_refused_kindly(harness: Harness) -> None:
+    await onboard(harness)
+    words_help = EngineWording.load().command_list()
+    assert words_help in await harness.texts("help")
+    assert words_help in await harness.texts("/help")
+    assert "That's for coaches." in await harness.texts("/invite")
+    assert "/checkins" in await harness.texts("/nonsense")  # an unknown command lists the real ones
+    assert "invite code" in await harness.texts("invite", user=harness.coach_user)
+    assert "Alex Coach" in await harness.texts("good morning", user=harness.coach_user)
