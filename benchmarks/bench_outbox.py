@@ -20,13 +20,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.engine import utc_now
 from bot.outbox import OutboxSender
 from bot.ratelimit import RateLimits
 from bot.storage import schema as t
 from bot.storage import store
 from bot.storage.db import open_engine, upgrade
 from bot.transports.base import DeliveryError, InboundHandler
+from bot.turn import utc_now
 from bot.types import ConversationKey, Outbound, Reply
 
 RATE = 30

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Engine as Database
 
 from bot.config import Config
-from bot.engine import Engine, Screener, utc_now
+from bot.engine import Engine, Screener
 from bot.groups import Groups
 from bot.listeners import EngineListeners
 from bot.locale import ENGLISH, Locale
@@ -26,6 +26,7 @@ from bot.storage.db import open_engine, upgrade
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.registry import build_enabled
+from bot.turn import utc_now
 from flows.stepper import FlowRunner
 from safety.routing import SafetyRouter
 

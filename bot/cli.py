@@ -21,11 +21,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from bot.app import App, add_platforms, build_app, console_for, ensure_demo_coachee
+from bot.coach_desk import lift_hold
 from bot.config import Config, ConfigError, load_config
 from bot.digest import build_digest, queue_digest
 from bot.durations import parse_duration
-from bot.engine import PromptRefused, lift_hold, utc_now
 from bot.groups import GroupError, Groups, parse_start
+from bot.listeners import PromptRefused
 from bot.storage import groups as group_store
 from bot.storage import jobs as job_store
 from bot.storage import store
@@ -35,6 +36,7 @@ from bot.storage.groups import Group
 from bot.storage.rekey import rotate
 from bot.transports.base import TransportSetupError
 from bot.transports.registry import join_hints
+from bot.turn import utc_now
 from flows.registry import FlowError
 
 

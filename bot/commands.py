@@ -1,9 +1,9 @@
 """Every chat command in one table: its word, who may use it, and what else it allows.
 
-The engine runs each through its method `_<audience>_<word>` (checked when the engine is built, so a
-command without a handler, or a handler without a command, stops start-up). Transports read the words
-from here too (Slack shows them without the slash). What a command says it does is wording: the
-coachee's menu is `[[commands]]` in the locale's engine file.
+The engine runs a coachee's command through its method `_coachee_<word>` and a coach's through the coach
+desk's method `<word>` (checked when the engine is built, so a command without a handler stops start-up).
+Transports read the words from here too (Slack shows them without the slash). What a command says it
+does is wording: the coachee's menu is `[[commands]]` in the locale's engine file.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ COMMANDS: tuple[Command, ...] = (
 
 
 def handler_name(command: Command) -> str:
-    return f"_{command.audience}_{'group' if command.group else command.word}"
+    """A coachee's command is the engine's `_coachee_<word>`; a coach's is the coach desk's `<word>`."""
+    word = "group" if command.group else command.word
+    return f"_coachee_{word}" if command.audience == "coachee" else word
 
 
 def words(audience: Audience) -> frozenset[str]:

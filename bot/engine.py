@@ -9,19 +9,17 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, Protocol
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 from sqlalchemy import Engine as Database
-from sqlalchemy import exc as sa_exc
 
+from bot.coach_desk import CoachDesk
 from bot.commands import COMMANDS, coach_words, handler_name
 from bot.config import Config
-from bot.digest import render_digest
-from bot.facts import StoredFacts
+from bot.facts import flow_context
 from bot.listeners import NO_LISTENERS, EngineListeners, PromptRefused
 from bot.locks import KeyedLocks
 from bot.screening import BatchScreener
@@ -29,12 +27,12 @@ from bot.storage import store
 from bot.storage.erasure import FAREWELL, erase_coachee, export_coachee, scrub_freed_pages
 from bot.storage.records import Coach, Coachee, Conversation, ConversationData, Identity, OutboxKind
 from bot.transports.base import TurnFailed
-from bot.transports.registry import join_hints
+from bot.turn import TurnState, database_unavailable, utc_now
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Reply
 from bot.wording import EngineWording
 from flows.parsing import Parsed, parse_when, parse_yes_no
 from flows.stepper import FlowContext, FlowRunner, Position, RecordedAnswer, StepResult
-from safety.routing import CHECK_PAYLOAD, Action, SafetyOutcome, SafetyRouter, SafetyState
+from safety.routing import CHECK_PAYLOAD, SafetyOutcome, SafetyRouter, SafetyState
 from safety.types import Screening, ScreenRequest, Tier, Turn
 
 log = logging.getLogger(__name__)
@@ -73,41 +71,6 @@ class _Early:
     screening: Screening
 
 
-def _database_unavailable(exc: Exception) -> bool:
-    """The database couldn't be reached or written, rather than something about the message itself."""
-    return isinstance(exc, sa_exc.OperationalError | sa_exc.DisconnectionError | sa_exc.TimeoutError)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class _Turn:
-    """The working set of one turn; everything it collects is written in the turn's transaction."""
-
-    conn: Connection
-    msg: InboundMessage
-    now: datetime
-    conversation: Conversation
-    identity: Identity | None
-    screening: Screening | None
-    unreachable: bool = False  # the platform had said it couldn't reach them; this message says otherwise
-    coachee: Coachee | None = None
-    coach: Coach | None = None
-    replies: list[Reply] = field(default_factory=list)
-    erased: bool = False  # /forget confirmed: their rows are gone, the conversation included
-
-    @property
-    def data(self) -> ConversationData:
-        return self.conversation.data
-
-    def update(self, **changes: object) -> None:
-        self.conversation = self.conversation.model_copy(
-            update={"data": self.conversation.data.model_copy(update=changes)}
-        )
-
-
 class Engine:
     def __init__(
         self,
@@ -130,8 +93,11 @@ class Engine:
         self.listeners = listeners
         self.wording = wording or EngineWording.load()
         self._locks = KeyedLocks()
-        self._handlers: dict[tuple[str, str], Callable[[_Turn, str, str], None]] = {
-            (c.audience, c.word): getattr(self, handler_name(c)) for c in COMMANDS}  # AttributeError: no handler
+        self._coach_desk = CoachDesk(wording=self.wording, config=config, flows=flows, router=router,
+                                     listeners=listeners, starter=self)
+        owners = {"coachee": self, "coach": self._coach_desk}
+        self._handlers: dict[tuple[str, str], Callable[[TurnState, str, str], None]] = {
+            (c.audience, c.word): getattr(owners[c.audience], handler_name(c)) for c in COMMANDS}  # no handler: fails
         self._coach_only = coach_words()
         self._group_words = frozenset(c.word for c in COMMANDS if c.group)
         self._batch = BatchScreener(screener)
@@ -148,7 +114,7 @@ class Engine:
                     log.warning("conversation changed under a turn; retrying (attempt %d)", attempt + 1)
                 except Exception as exc:
                     log.exception("turn failed for %s message %s", msg.key.transport, msg.message_id)
-                    raise TurnFailed(type(exc).__name__, retryable=_database_unavailable(exc)) from exc
+                    raise TurnFailed(type(exc).__name__, retryable=database_unavailable(exc)) from exc
             else:
                 raise TurnFailed("conversation kept changing underneath", retryable=False)
         self.listeners.outbox_written()
@@ -313,7 +279,7 @@ class Engine:
                 recent = tuple(conversation.data.recent)
                 screening = early.screening if early is not None and early.context == recent else \
                     self.screener.screen(msg.text, context=recent, at=now)
-            turn = _Turn(conn=conn, msg=msg, now=now, conversation=conversation, identity=identity,
+            turn = TurnState(conn=conn, msg=msg, now=now, conversation=conversation, identity=identity,
                          screening=screening)
             if sender is not None:
                 turn.coachee, turn.coach, turn.unreachable = sender.coachee, sender.coach, sender.unreachable
@@ -344,7 +310,7 @@ class Engine:
             return None
         return store.move_conversation(conn, old, chat_id=key.chat)
 
-    def _route(self, turn: _Turn) -> None:
+    def _route(self, turn: TurnState) -> None:
         if turn.unreachable:
             store.set_unreachable(turn.conn, transport=turn.msg.key.transport, external_id=turn.msg.key.user, at=None)
         if turn.msg.unsupported is not None and (turn.screening is None or turn.screening.tier is Tier.NONE):
@@ -384,7 +350,7 @@ class Engine:
 
     # safety
 
-    def _safety(self, turn: _Turn) -> bool:
+    def _safety(self, turn: TurnState) -> bool:
         assert turn.coachee is not None
         state = SafetyState(
             tier=turn.conversation.safety_tier,
@@ -399,7 +365,7 @@ class Engine:
         self._apply_safety(turn, outcome)
         return True
 
-    def _apply_safety(self, turn: _Turn, outcome: SafetyOutcome) -> None:
+    def _apply_safety(self, turn: TurnState, outcome: SafetyOutcome) -> None:
         coachee = turn.coachee
         assert coachee is not None
         reply_text = outcome.reply.format(
@@ -437,7 +403,7 @@ class Engine:
         log.warning("safety routing: coachee %s tier %s action %s", coachee.id, outcome.tier.value,
                     outcome.action.value)
 
-    def _alert_coach(self, turn: _Turn, outcome: SafetyOutcome) -> int | None:
+    def _alert_coach(self, turn: TurnState, outcome: SafetyOutcome) -> int | None:
         coachee, coach = turn.coachee, turn.coach
         assert coachee is not None and coach is not None
         template = self.router.templates.alert if outcome.alert else self.router.templates.stress_notice
@@ -457,7 +423,8 @@ class Engine:
             first_id = first_id or (ids[0] if ids else None)
         return first_id
 
-    def _send_to_coach(self, turn: _Turn, coach_id: int, reply: Reply, *, kind: OutboxKind, priority: int) -> list[int]:
+    def _send_to_coach(self, turn: TurnState, coach_id: int, reply: Reply, *, kind: OutboxKind,
+                       priority: int) -> list[int]:
         identities = store.identities_of(turn.conn, coach_id=coach_id)
         if not identities:
             log.error("coach %s has no chat to reach them; the %s stays in the outbox as dead", coach_id, kind)
@@ -469,7 +436,7 @@ class Engine:
 
     # strangers and joining
 
-    def _stranger_turn(self, turn: _Turn) -> None:
+    def _stranger_turn(self, turn: TurnState) -> None:
         screening = turn.screening
         if screening is not None and screening.tier >= Tier.CRISIS:
             self._stranger_safety(turn, screening)
@@ -492,7 +459,7 @@ class Engine:
         log.info("coachee %s joined coach %s by invite", coachee.id, coach_id)
         self._start_flow(turn, "onboarding")
 
-    def _stranger_safety(self, turn: _Turn, screening: Screening) -> None:
+    def _stranger_safety(self, turn: TurnState, screening: Screening) -> None:
         templates = self.router.templates
         template = templates.stranger_emergency if screening.tier is Tier.EMERGENCY else templates.stranger_crisis
         turn.replies.append(Reply(text=template.format(services=self.router.services_text(screening.tier))))
@@ -515,7 +482,7 @@ class Engine:
 
     # commands
 
-    def _command(self, turn: _Turn, text: str) -> None:
+    def _command(self, turn: TurnState, text: str) -> None:
         word, _, rest = text.partition(" ")
         word = word.lower().split("@")[0].removeprefix("/")
         handler = self._handlers.get(("coachee", word))
@@ -529,20 +496,20 @@ class Engine:
 
     # the coachee's commands, one method each (bot/commands.py lists them)
 
-    def _coachee_help(self, turn: _Turn, word: str, rest: str) -> None:
+    def _coachee_help(self, turn: TurnState, word: str, rest: str) -> None:
         turn.replies.append(Reply(text=self._fill(self.wording.help, turn)))
 
-    def _coachee_privacy(self, turn: _Turn, word: str, rest: str) -> None:
+    def _coachee_privacy(self, turn: TurnState, word: str, rest: str) -> None:
         turn.replies.append(Reply(text=self._fill(self.wording.privacy, turn)))
 
-    def _coachee_start(self, turn: _Turn, word: str, rest: str) -> None:
+    def _coachee_start(self, turn: TurnState, word: str, rest: str) -> None:
         assert turn.coachee is not None
         if turn.coachee.consent_store is None or turn.coachee.consent_store is False:
             self._start_flow(turn, "onboarding")
         else:
             turn.replies.append(Reply(text=self._fill(self.wording.already_joined, turn)))
 
-    def _coachee_skip(self, turn: _Turn, word: str, rest: str) -> None:
+    def _coachee_skip(self, turn: TurnState, word: str, rest: str) -> None:
         position = turn.data.position
         skipped = self.flows.skip(position, self._context(turn)) if position else None
         if position is None:
@@ -552,7 +519,7 @@ class Engine:
         else:
             self._apply_step(turn, skipped)
 
-    def _coachee_back(self, turn: _Turn, word: str, rest: str) -> None:
+    def _coachee_back(self, turn: TurnState, word: str, rest: str) -> None:
         position = turn.data.position
         back = self.flows.back(position, self._context(turn)) if position else None
         if back is None:
@@ -560,30 +527,30 @@ class Engine:
         else:
             self._apply_step(turn, back)
 
-    def _coachee_pause(self, turn: _Turn, word: str, rest: str) -> None:
+    def _coachee_pause(self, turn: TurnState, word: str, rest: str) -> None:
         if turn.data.position is not None:
             turn.update(paused=turn.data.position, position=None)
         turn.replies.append(Reply(text=self._fill(self.wording.paused, turn)))
 
-    def _coachee_resume(self, turn: _Turn, word: str, rest: str) -> None:
+    def _coachee_resume(self, turn: TurnState, word: str, rest: str) -> None:
         self._resume(turn)
 
-    def _coachee_stop(self, turn: _Turn, word: str, rest: str) -> None:
+    def _coachee_stop(self, turn: TurnState, word: str, rest: str) -> None:
         self._ask_to_confirm(turn, "stop")
 
-    def _coachee_forget(self, turn: _Turn, word: str, rest: str) -> None:
+    def _coachee_forget(self, turn: TurnState, word: str, rest: str) -> None:
         self._ask_to_confirm(turn, "forget")
 
-    def _coachee_journal(self, turn: _Turn, word: str, rest: str) -> None:
+    def _coachee_journal(self, turn: TurnState, word: str, rest: str) -> None:
         self._journal(turn)
 
-    def _coachee_mydata(self, turn: _Turn, word: str, rest: str) -> None:
+    def _coachee_mydata(self, turn: TurnState, word: str, rest: str) -> None:
         self._my_data(turn)
 
-    def _coachee_checkins(self, turn: _Turn, word: str, rest: str) -> None:
+    def _coachee_checkins(self, turn: TurnState, word: str, rest: str) -> None:
         self._checkins(turn, rest)
 
-    def _checkins(self, turn: _Turn, choice: str) -> None:
+    def _checkins(self, turn: TurnState, choice: str) -> None:
         """The coachee's own check-in time and frequency: "/checkins 9am", "/checkins fortnightly", "off"."""
         coachee = turn.coachee
         assert coachee is not None
@@ -608,7 +575,7 @@ class Engine:
         turn.replies.append(Reply(text=done))
         self.listeners.calendar_changed(turn.conn, coachee.id, turn.now)
 
-    def _journal(self, turn: _Turn) -> None:
+    def _journal(self, turn: TurnState) -> None:
         """A private note between sessions; an unfinished flow waits and picks up afterwards."""
         assert turn.coachee is not None
         if turn.coachee.consent_store is not True:
@@ -619,14 +586,14 @@ class Engine:
             turn.update(interrupted=position)
         self._start_flow(turn, "journal")
 
-    def _ask_to_confirm(self, turn: _Turn, kind: Confirmable) -> None:
+    def _ask_to_confirm(self, turn: TurnState, kind: Confirmable) -> None:
         """/stop and /forget can't be undone, so each asks first, with a button for each answer."""
         words, prefix = getattr(self.wording.confirm, kind), _CONFIRM_PAYLOADS[kind]
         turn.update(confirm=kind)
         turn.replies.append(Reply(text=self._fill(words.question, turn), buttons=(
             Button(label=words.yes, payload=f"{prefix}yes"), Button(label=words.no, payload=f"{prefix}no"))))
 
-    def _confirmation(self, turn: _Turn, text: str, kind: Confirmable) -> bool:
+    def _confirmation(self, turn: TurnState, text: str, kind: Confirmable) -> bool:
         """The answer to "are you sure?"; False when they moved on to something else (nothing is done)."""
         coachee = turn.coachee
         assert coachee is not None
@@ -650,7 +617,7 @@ class Engine:
             self._forget_now(turn, coachee)
         return True
 
-    def _stop_now(self, turn: _Turn, coachee: Coachee) -> None:
+    def _stop_now(self, turn: TurnState, coachee: Coachee) -> None:
         store.set_coachee_status(turn.conn, coachee.id, "stopped")
         turn.update(position=None, paused=None, interrupted=None)
         turn.replies.append(Reply(text=self._fill(self.wording.stop_done, turn)))
@@ -659,7 +626,7 @@ class Engine:
             coachee=coachee.name)), kind="notice", priority=NOTICE_PRIORITY)
         log.info("coachee %s left the programme", coachee.id)
 
-    def _my_data(self, turn: _Turn) -> None:
+    def _my_data(self, turn: TurnState) -> None:
         """A copy of everything held about them, as a JSON file sent to them alone."""
         assert turn.coachee is not None
         export = export_coachee(turn.conn, turn.coachee.id, now=turn.now)
@@ -667,7 +634,7 @@ class Engine:
             filename=MY_DATA_FILE, media_type="application/json", data=export.to_json().encode("utf-8"))))
         log.info("coachee %s was sent their data (/mydata)", turn.coachee.id)
 
-    def _forget_now(self, turn: _Turn, coachee: Coachee) -> None:
+    def _forget_now(self, turn: TurnState, coachee: Coachee) -> None:
         erase_coachee(turn.conn, coachee.id)
         turn.erased, turn.coachee = True, None
         turn.replies[:] = [Reply(text=self.wording.forget_done)]  # no name: this row outlives their record
@@ -676,7 +643,7 @@ class Engine:
                                 priority=NOTICE_PRIORITY)
         log.info("coachee %s erased their data (/forget)", coachee.id)
 
-    def _resume(self, turn: _Turn) -> None:
+    def _resume(self, turn: TurnState) -> None:
         assert turn.coachee is not None
         if turn.coachee.status == "paused":
             store.set_coachee_status(turn.conn, turn.coachee.id, "active")
@@ -693,7 +660,7 @@ class Engine:
 
     # coaches
 
-    def _coach_turn(self, turn: _Turn) -> None:
+    def _coach_turn(self, turn: TurnState) -> None:
         coach = turn.coach
         assert coach is not None
         screening = turn.screening
@@ -709,96 +676,9 @@ class Engine:
         else:
             handler(turn, word, rest.strip())
 
-    # the coach's commands
-
-    def _coach_help(self, turn: _Turn, word: str, rest: str) -> None:
-        assert turn.coach is not None
-        turn.replies.append(Reply(text=self.wording.coach_hello.format(name=turn.coach.name)))
-
-    def _coach_coachees(self, turn: _Turn, word: str, rest: str) -> None:
-        assert turn.coach is not None
-        caseload = store.list_coachees(turn.conn, coach_id=turn.coach.id)
-        lines = "\n".join(f"• {c.name} (id {c.id}): {c.status}" for c in caseload)
-        turn.replies.append(Reply(text=self.wording.coach_caseload.format(lines=lines) if caseload
-                                  else self.wording.coach_no_caseload))
-
-    def _coach_resume(self, turn: _Turn, word: str, rest: str) -> None:
-        assert turn.coach is not None
-        found = self._find_coachee(turn, rest)
-        if found is not None:
-            turn.replies.append(Reply(text=self._lift_hold(turn.conn, found, turn.coach, turn.now)))
-
-    def _coach_digest(self, turn: _Turn, word: str, rest: str) -> None:
-        found = self._find_coachee(turn, rest)
-        if found is not None:
-            turn.replies.append(Reply(text=render_digest(
-                turn.conn, coachee_id=found.id, flows=self.flows.registry, now=turn.now,
-                default_timezone=self.config.schedule.default_timezone, words=self.wording.digest)))
-
-    def _coach_invite(self, turn: _Turn, word: str, rest: str) -> None:
-        assert turn.coach is not None
-        valid_for = self.config.security.invite_valid_for
-        code = store.create_invite(turn.conn, coach_id=turn.coach.id, at=turn.now, valid_for=valid_for)
-        turn.replies.append(Reply(text=self.wording.coach_invite.format(
-            code=code, ways=self.wording.join_ways(join_hints(self.config, code)), days=valid_for.days)))
-
-    def _coach_schedule(self, turn: _Turn, word: str, rest: str) -> None:
-        self._schedule(turn, rest)
-
-    def _coach_group(self, turn: _Turn, word: str, rest: str) -> None:
-        assert turn.coach is not None and self.listeners.group_command is not None
-        turn.replies.append(self.listeners.group_command(turn.conn, turn.coach, word, rest, now=turn.now,
-                                                         starter=self))
-
-    def _schedule(self, turn: _Turn, rest: str) -> None:
-        """`/schedule NAME WHEN`: book the coachee's next session, read in their own time zone."""
-        assert turn.coach is not None
-        caseload = store.list_coachees(turn.conn, coach_id=turn.coach.id)
-        words = rest.split()
-        for cut in range(len(words) - 1, 0, -1):
-            name, when = " ".join(words[:cut]).lower(), " ".join(words[cut:])
-            matches = [c for c in caseload if name in (c.name.lower(), c.first_name.lower(), str(c.id))]
-            if len(matches) == 1:
-                break
-        else:
-            turn.replies.append(Reply(text=self.wording.coach_schedule_usage))
-            return
-        coachee = matches[0]
-        zone = ZoneInfo(coachee.timezone or self.config.schedule.default_timezone)
-        at = parse_when(when, now=turn.now.astimezone(zone))
-        if at is None or at <= turn.now:
-            turn.replies.append(Reply(text=self.wording.coach_schedule_when.format(when=when)))
-            return
-        session = store.add_session(turn.conn, coachee_id=coachee.id, at=at.astimezone(UTC), timezone=zone.key,
-                                    number=None)
-        self.listeners.calendar_changed(turn.conn, coachee.id, turn.now)
-        turn.replies.append(Reply(text=self.wording.coach_scheduled.format(
-            number=session.number, coachee=coachee.name, when=f"{at:%A %-d %B %Y, %H:%M}", zone=zone.key)))
-
-    def _find_coachee(self, turn: _Turn, query: str) -> Coachee | None:
-        assert turn.coach is not None
-        caseload = store.list_coachees(turn.conn, coach_id=turn.coach.id)
-        matches = [c for c in caseload if query and (query.lower() in c.name.lower() or query == str(c.id))]
-        exact = [c for c in matches if c.name.lower() == query.lower() or query == str(c.id)]
-        if len(exact) == 1 or len(matches) == 1:
-            return (exact or matches)[0]
-        if not matches:
-            turn.replies.append(Reply(text=self.wording.coach_who.format(query=query or "that")))
-        else:
-            turn.replies.append(Reply(text=self.wording.coach_which.format(
-                query=query, names=", ".join(c.name for c in matches))))
-        return None
-
-    def _lift_hold(self, conn: Connection, coachee: Coachee, coach: Coach, now: datetime) -> str:
-        if coachee.status not in ("hold", "paused"):
-            return self.wording.coach_not_held.format(coachee=coachee.name)
-        lift_hold(conn, coachee=coachee, coach=coach, now=now, router=self.router, flows=self.flows,
-                  default_timezone=self.config.schedule.default_timezone)
-        return self.wording.coach_resumed.format(coachee=coachee.name)
-
     # flows
 
-    def _flow_turn(self, turn: _Turn) -> None:
+    def _flow_turn(self, turn: TurnState) -> None:
         coachee = turn.coachee
         assert coachee is not None
         position = turn.data.position
@@ -813,10 +693,10 @@ class Engine:
         step = self.flows.answer(position, self._context(turn), text=turn.msg.text, payload=turn.msg.payload)
         self._apply_step(turn, step)
 
-    def _start_flow(self, turn: _Turn, flow: str) -> None:
+    def _start_flow(self, turn: TurnState, flow: str) -> None:
         self._apply_step(turn, self.flows.start(flow, self._context(turn)))
 
-    def _apply_step(self, turn: _Turn, step: StepResult) -> None:
+    def _apply_step(self, turn: TurnState, step: StepResult) -> None:
         coachee = turn.coachee
         assert coachee is not None
         conn, now = turn.conn, turn.now
@@ -865,7 +745,7 @@ class Engine:
 
     # helpers
 
-    def _context(self, turn: _Turn) -> FlowContext:
+    def _context(self, turn: TurnState) -> FlowContext:
         assert turn.coachee is not None and turn.coach is not None
         return self._context_for(turn.conn, turn.coachee, turn.coach, turn.now)
 
@@ -873,12 +753,12 @@ class Engine:
         return flow_context(conn, coachee=coachee, coach=coach, now=now, flows=self.flows,
                             default_timezone=self.config.schedule.default_timezone)
 
-    def _fill(self, template: str, turn: _Turn) -> str:
+    def _fill(self, template: str, turn: TurnState) -> str:
         name = turn.coachee.first_name if turn.coachee else "there"
         return template.format(name=name, coach=turn.coach.name if turn.coach else "your coach",
                                commands=self.wording.command_list())
 
-    def _remember(self, turn: _Turn) -> None:
+    def _remember(self, turn: TurnState) -> None:
         """Keep the last few turns so the next screen can read short follow-ups in context."""
         recent = list(turn.data.recent)
         if turn.msg.text:
@@ -888,39 +768,4 @@ class Engine:
         turn.update(recent=tuple(recent[-RECENT_TURNS:]))
 
 
-def flow_context(
-    conn: Connection, *, coachee: Coachee, coach: Coach, now: datetime, flows: FlowRunner, default_timezone: str
-) -> FlowContext:
-    """What a flow may know about this coachee, with today's date in their own time zone."""
-    zone = ZoneInfo(coachee.timezone or default_timezone)
-    return FlowContext(name=coachee.first_name, coach=coach.name, today=now.astimezone(zone).date(),
-                       can_share=bool(coachee.consent_share),
-                       facts=StoredFacts(conn, coachee_id=coachee.id, registry=flows.registry))
-
-
-def lift_hold(
-    conn: Connection, *, coachee: Coachee, coach: Coach, now: datetime, router: SafetyRouter, flows: FlowRunner,
-    default_timezone: str,
-) -> None:
-    """The coach's decision: coaching resumes, the conversation's tier resets, and the coachee is told."""
-    store.set_coachee_status(conn, coachee.id, "active")
-    conversation = store.conversation_of(conn, coachee.id)
-    store.add_safety_event(conn, coachee_id=coachee.id, conversation_id=conversation.id if conversation else None,
-                           tier=Tier.NONE, rules=(), ruleset_version="n/a", action=Action.ON_HOLD.value + "_lifted",
-                           alert_outbox_id=None, at=now)
-    if conversation is None:
-        return
-    replies = [Reply(text=router.templates.resumed.format(name=coachee.first_name, coach=coach.name))]
-    data = conversation.data
-    if data.paused is not None:
-        ctx = flow_context(conn, coachee=coachee, coach=coach, now=now, flows=flows,
-                           default_timezone=default_timezone)
-        replies.append(flows.question(data.paused, ctx))
-        data = data.model_copy(update={"position": data.paused, "paused": None})
-    data = data.model_copy(update={"pending_check": False})
-    store.save_conversation(conn, conversation.model_copy(update={"safety_tier": Tier.NONE, "data": data}), at=now)
-    key = ConversationKey(transport=conversation.transport, user=conversation.user_id, chat=conversation.chat_id)
-    store.add_outbox(conn, to=key, replies=replies, kind="reply", at=now, coachee_id=coachee.id)
-
-
-__all__ = ["Engine", "Position", "PromptRefused", "Screener", "TurnFailed", "lift_hold"]
+__all__ = ["Engine", "Position", "PromptRefused", "Screener", "TurnFailed"]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
 from bot.storage import store
+from bot.storage.records import Coach, Coachee
 from flows.registry import FlowRegistry
 from flows.spec import Remember
-from flows.stepper import ActionItem, AnswerView
+from flows.stepper import ActionItem, AnswerView, FlowContext, FlowRunner
 
 
 class StoredFacts:
@@ -49,3 +52,13 @@ class StoredFacts:
     def run_answers(self, run_id: str) -> tuple[AnswerView, ...]:
         rows = store.run_answers(self._conn, coachee_id=self._coachee_id, run_id=run_id)
         return tuple(AnswerView(question=q, text=text) for q, text in rows)
+
+
+def flow_context(
+    conn: Connection, *, coachee: Coachee, coach: Coach, now: datetime, flows: FlowRunner, default_timezone: str
+) -> FlowContext:
+    """What a flow may know about this coachee, with today's date in their own time zone."""
+    zone = ZoneInfo(coachee.timezone or default_timezone)
+    return FlowContext(name=coachee.first_name, coach=coach.name, today=now.astimezone(zone).date(),
+                       can_share=bool(coachee.consent_share),
+                       facts=StoredFacts(conn, coachee_id=coachee.id, registry=flows.registry))

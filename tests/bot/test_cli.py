@@ -148,11 +148,11 @@ def test_outbox_lists_what_is_waiting_and_dead_letters_but_never_their_text(
     import asyncio
 
     from bot.config import load_config
-    from bot.engine import utc_now
     from bot.outbox import OutboxSender
     from bot.storage.db import open_engine
     from bot.transports.base import DeliveryError
     from bot.transports.memory import MemoryTransport
+    from bot.turn import utc_now
 
     _, out, _ = run(cfg, "coach", "add", "--name", "Alex", capsys=capsys)
     _, out, _ = run(cfg, "coachee", "add", "--coach", last_line(out), "--name", "Sam", "--telegram-id", "5",
@@ -187,9 +187,9 @@ def test_coachee_export_prints_everything_as_json_and_erase_needs_yes(
     cfg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bot.config import load_config
-    from bot.engine import utc_now
     from bot.storage import store
     from bot.storage.db import open_engine
+    from bot.turn import utc_now
     from flows.stepper import RecordedAnswer
 
     _, out, _ = run(cfg, "coach", "add", "--name", "Alex", capsys=capsys)

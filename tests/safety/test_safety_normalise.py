@@ -114,9 +114,14 @@ def test_control_characters_become_spaces() -> None:
         ("$u!c!de", "suicide"),
         ("0verd0sing", "overdosing"),
         ("s3lf h@rm", "self harm"),
-        # run together with no spaces
+        ("kil1 myself", "kill myself"),  # a 1 for an l as well as for an i
+        ("i c@n't do th1s @nym0re", "i can not do this anymore"),  # inside a contraction
+        ("€nd it", "end it"),  # a currency sign for a letter
+        # run together with no spaces with no spaces
         ("iwanttodie", "i want to die"),
         ("wanttokillmyself", "want to kill myself"),
+        ("nobodywouldmissme", "nobody would miss me"),  # no risk word at all: the model reads the words
+        ("ijustwanttosleepforever", "i just want to sleep forever"),
         # one wrong, missing, extra or swapped letter in a risk word
         ("sucidal", "suicidal"),
         ("overdsoe", "overdose"),
@@ -144,3 +149,19 @@ def test_ordinary_words_are_left_as_they_are(ordinary: str) -> None:
     assert folded.split() == [w for w in folded.split() if w]  # no stray spaces
     for word in ("die", "kill", "suicide", "overdose", "dead"):
         assert word not in folded.split()
+
+
+MEDICINES = (
+    "sertraline", "citalopram", "fluoxetine", "mirtazapine", "venlafaxine", "amitriptyline", "olanzapine",
+    "quetiapine", "zopiclone", "diazepam", "lorazepam", "pregabalin", "gabapentin", "codeine", "tramadol",
+    "oxycodone", "ibuprofen", "metformin", "levothyroxine", "ondansetron", "metoclopramide", "amoxicillin",
+    "clarithromycin", "enoxaparin", "furosemide", "bisoprolol", "ramipril", "atorvastatin", "lansoprazole",
+    "omeprazole", "salbutamol", "prednisolone", "hydrocortisone", "haloperidol", "promethazine", "propranolol",
+)
+
+
+@pytest.mark.parametrize("medicine", MEDICINES)
+def test_a_medicines_name_is_never_split_into_a_run_of_words(medicine: str) -> None:
+    """Long names outside the word list look like words run together; they are names, and stay whole."""
+    assert normalise(f"I have just swallowed all my {medicine}") == f"i have just swallowed all my {medicine}"
+
