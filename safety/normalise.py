@@ -29,6 +29,8 @@ _FOLD_TABLE.update({cp: " " for cp in range(0, 32)})
 _FOLD_TABLE.update({cp: " " for cp in range(127, 160)})
 _FOLD_TABLE.update(
     {
+        ord("\u20ac"): "e",  # "€nd it": currency signs used as the letters they look like
+        ord("\u00a2"): "c",
         ord("\u2018"): "'",
         ord("\u2019"): "'",
         ord("\u201a"): "'",
@@ -381,17 +383,37 @@ _NUMBER_WORD = re.compile(r"\d+(?:st|nd|rd|th|am|pm|k|m|s|h|hr|hrs|min|mins|mg|m
 _SHORT_WORDS = frozenset({"to", "me", "my", "am", "go", "do", "so", "no", "be", "it", "is", "at", "on", "in", "of", "up"})
 
 
+def _spells_a_word(plain: str) -> bool:
+    core = plain.replace("'", "")
+    if not core.isalpha():
+        return False
+    stem = plain.split("'")[0]  # "can't", "i'm": the word before the apostrophe
+    return (_has_risk_stem(core) or bool(correct(core)) or (len(core) >= 3 and is_known(core))
+            or core in _SHORT_WORDS or ("'" in plain and (is_known(stem) or stem in _SHORT_WORDS)))
+
+
 def _unleet(word: str) -> str:
-    """ "k1ll", "0verd0se", "s3lf": digits and symbols for letters, read as the word they spell."""
+    """ "k1ll", "0verd0se", "s3lf", "c@n't": digits and symbols for letters, read as the word they spell.
+
+    A "1" may stand for an i or an l ("k1ll", "kil1"); each reading is tried, the plain i first.
+    """
     if not any(c in _LEET_CHARS for c in word) or not any(c.isalpha() for c in word) or _NUMBER_WORD.fullmatch(word):
         return word
     if word in _SLANG or word in _MISSPELLINGS:
         return word
     plain = word.translate(_LEET_TABLE)
-    if not plain.isalpha():
-        return word
-    if _has_risk_stem(plain) or correct(plain) or (len(plain) >= 3 and is_known(plain)) or plain in _SHORT_WORDS:
-        return plain
+    readings = [plain]
+    if "1" in word and word.count("1") <= 3:
+        ones = [i for i, c in enumerate(word) if c == "1"]
+        for letters in product("il", repeat=len(ones)):
+            chars = list(plain)
+            for i, letter in zip(ones, letters, strict=True):
+                chars[i] = letter
+            readings.append("".join(chars))
+    risky = [r for r in readings if _has_risk_stem(r.replace("'", ""))]
+    for reading in risky or readings:
+        if _spells_a_word(reading):
+            return reading
     return word
 
 

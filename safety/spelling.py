@@ -5,7 +5,8 @@ misspellings only covers the ones someone thought of, so two general repairs run
 that is not an English word:
 - within one edit (a wrong, missing, extra or swapped letter) of a risk word: read as that word;
 - a run of words with no spaces: split back into words (wordninja, English word frequencies),
-  kept only when the pieces are all known words and one of them carries risk.
+  kept only when the pieces are all known words and one of them carries risk, or the run is long
+  and clear (three words or more, ten letters or more), so the model reads words either way.
 Known English words are never changed ("dye" stays "dye"), so ordinary text is untouched.
 """
 
@@ -32,8 +33,20 @@ RISK_WORDS: tuple[str, ...] = (
 _MIN_FUZZY = 5
 """Shorter words are too close to too many others ("dye", "cur") to correct safely."""
 _MIN_RUN = 7
+_MIN_PLAIN_RUN = 10
+"""A run with no risk word in it is split back only when it is this long and three words or more."""
 _SHORT_PIECES = frozenset({"i", "a"})
-_WORDS: frozenset[str] = frozenset(wordninja.DEFAULT_LANGUAGE_MODEL._wordcost)
+_COST: dict[str, float] = wordninja.DEFAULT_LANGUAGE_MODEL._wordcost
+_WORDS: frozenset[str] = frozenset(_COST)
+_MAX_PLAIN_COST = 12.7
+"""About the 28,000 commonest words: a drug's name ("sertraline") is no run of them ("sert ra line")."""
+_SPEAKING = frozenset({"i", "im", "me", "my", "myself", "you", "your", "we", "us", "our", "he", "she", "him", "her",
+                       "they", "them", "it", "this", "that", "would", "will", "could", "should", "can", "cant",
+                       "dont", "want", "just", "am", "is", "was", "not", "no", "never", "nobody", "everyone",
+                       "anyone", "someone", "nothing", "everything"})
+"""Pronouns and the little words of a sentence: a run with none of them is more likely a name ("halo per idol")."""
+_SHORT_COMMON = frozenset({"i", "a", "me", "my", "to", "in", "on", "it", "of", "is", "be", "do", "so", "no", "up",
+                           "at", "am", "im", "go", "he", "we", "us", "or", "an", "if", "as", "by", "ok"})
 _RISKY = frozenset(RISK_WORDS) | {"die", "dead", "pills", "od", "kms", "hang", "jump", "cut", "end", "rope", "knife"}
 
 
@@ -61,6 +74,11 @@ def split_run(word: str) -> tuple[str, ...] | None:
         return None
     if any(len(p) == 1 and p not in _SHORT_PIECES for p in pieces) or not all(p in _WORDS for p in pieces):
         return None
-    if not any(p in _RISKY or correct(p) for p in pieces):
-        return None
-    return pieces
+    if any(p in _RISKY or correct(p) for p in pieces):
+        return pieces
+    # No risk word in it, but a clear run of words ("nobodywouldmissme"): the model reads the words, not the run.
+    if len(pieces) < 3 or len(word) < _MIN_PLAIN_RUN or correct(word):
+        return None  # a misspelt risk word ("paracetmol") is that word, not a run
+    common = all(_COST[p] <= _MAX_PLAIN_COST and (len(p) > 2 or p in _SHORT_COMMON) for p in pieces)
+    said = any(p in _SPEAKING for p in pieces)  # a person saying something, not syllables of a name
+    return pieces if common and said and len(word) / len(pieces) >= 3 else None
