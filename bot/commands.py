@@ -48,9 +48,9 @@ COMMANDS: tuple[Command, ...] = (
 
 
 def handler_name(command: Command) -> str:
-    """A coachee's command is the engine's `_coachee_<word>`; a coach's is the coach desk's `<word>`."""
-    word = "group" if command.group else command.word
-    return f"_coachee_{word}" if command.audience == "coachee" else word
+    """A command is its desk's method of the same word (the coachee desk's or the coach desk's); a group
+    command is the coach desk's `group`."""
+    return "group" if command.group else command.word
 
 
 def words(audience: Audience) -> frozenset[str]:

@@ -250,24 +250,27 @@ def _slack_call(slack: SlackConfig, client: httpx.Client, method: str, token: st
     return client.post(f"{slack.api_base_url.rstrip('/')}/{method}", headers={"Authorization": f"Bearer {token}"})
 
 
-def _slack_ask(slack: SlackConfig, client: httpx.Client, *, check: str, method: str,
-               token: str) -> tuple[httpx.Response, dict[str, Any], str] | Check:
-    """One Slack method: the response, its body and its error code; or the check's failure when Slack is away."""
+def _slack_ask(slack: SlackConfig, client: httpx.Client, *, check: str, method: str, token: str,
+               rejected: str) -> tuple[httpx.Response, dict[str, Any], str] | Check:
+    """One Slack method: the response, its body and its error code; or the check's failure when Slack is away
+    or refuses the token (`rejected` says what to do about it)."""
     try:
         response = _slack_call(slack, client, method, token)
     except httpx.TransportError as exc:
         return _unreachable(check, slack.api_base_url, exc)
     body = _json(response)
-    return response, body, str(body.get("error") or "")
+    error = str(body.get("error") or "")
+    if error in SLACK_AUTH_ERRORS:
+        return Check(check, "fail", rejected.format(error=error))
+    return response, body, error
 
 
 def _slack_bot(slack: SlackConfig, client: httpx.Client) -> Check:
-    asked = _slack_ask(slack, client, check="slack", method="auth.test", token=slack.bot_token)
+    asked = _slack_ask(slack, client, check="slack", method="auth.test", token=slack.bot_token,
+                       rejected="bot token rejected ({error}): check slack.bot_token")
     if isinstance(asked, Check):
         return asked
     response, body, error = asked
-    if error in SLACK_AUTH_ERRORS:
-        return Check("slack", "fail", f"bot token rejected ({error}): check slack.bot_token")
     if response.status_code != 200 or not body.get("ok"):
         return Check("slack", "fail", f"unexpected answer from {_host(slack.api_base_url)} to auth.test: "
                                       f"HTTP {response.status_code} {error or response.reason_phrase}")
@@ -275,13 +278,12 @@ def _slack_bot(slack: SlackConfig, client: httpx.Client) -> Check:
 
 
 def _slack_app(slack: SlackConfig, client: httpx.Client) -> Check:
-    asked = _slack_ask(slack, client, check="slack socket", method="apps.connections.open", token=slack.app_token)
+    asked = _slack_ask(slack, client, check="slack socket", method="apps.connections.open", token=slack.app_token,
+                       rejected="app token rejected ({error}): socket mode needs an app-level token "
+                                "(xapp-...) with connections:write")
     if isinstance(asked, Check):
         return asked
     response, body, error = asked
-    if error in SLACK_AUTH_ERRORS:
-        return Check("slack socket", "fail", f"app token rejected ({error}): socket mode needs an app-level token "
-                                             "(xapp-...) with connections:write")
     if response.status_code == 404 or error == "unknown_method":
         return Check("slack socket", "warn", f"couldn't verify the app token: {_host(slack.api_base_url)} doesn't "
                                              "know apps.connections.open")

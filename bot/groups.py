@@ -30,7 +30,7 @@ from bot.storage import outbox as outbox_rows
 from bot.storage import store
 from bot.storage.groups import Group, GroupSession
 from bot.storage.jobs import JobRow
-from bot.storage.records import Coach, Coachee
+from bot.storage.records import Coach, Coachee, unrouted_coach
 from bot.types import ConversationKey, Reply
 from bot.wording import GroupWording
 from flows.parsing import parse_when
@@ -659,13 +659,11 @@ class Groups:
     def _tell_coach(self, conn: Connection, group: Group, text: str, *, about: int | None, now: datetime) -> None:
         """A notice to the coach who leads the group. With no chat to reach them it waits as a dead letter, where
         `coachbot outbox --dead` shows it."""
-        identities = store.identities_of(conn, coach_id=group.coach_id)
-        if identities:
-            to = store.address_of(identities[0])
-        else:
+        to = store.coach_address(conn, group.coach_id)
+        if to is None:
             log.error("coach %s has no chat to reach them; the group notice stays in the outbox as dead",
                       group.coach_id)
-            to = ConversationKey(transport="unrouted", user=f"coach-{group.coach_id}", chat=f"coach-{group.coach_id}")
+            to = unrouted_coach(group.coach_id)
         store.add_outbox(conn, to=to, replies=[Reply(text=text)], kind="notice", at=now, coachee_id=about)
 
     def _run_texts(self, conn: Connection, coachee_id: int, run_id: str | None, question: str) -> list[str]:

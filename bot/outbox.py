@@ -22,7 +22,7 @@ from bot.ratelimit import NO_LIMITS, Pacer
 from bot.storage import outbox as rows_store
 from bot.storage import store
 from bot.storage.erasure import FAREWELL
-from bot.storage.records import OutboxRow
+from bot.storage.records import NOTICE_PRIORITY, UNROUTED, OutboxRow
 from bot.transports.base import DeliveryError, Transport
 from bot.transports.registry import title_of
 from bot.types import ConversationKey, Outbound, Reply
@@ -30,8 +30,6 @@ from bot.wording import EngineWording
 
 log = logging.getLogger(__name__)
 
-NOTICE_PRIORITY = 50
-UNROUTED = "unrouted"
 
 
 class ChatLocks:

@@ -50,27 +50,9 @@ _NOT_NEGATING_NEXT = (
 )
 _THINK_WORDS = frozenset({"think", "believe", "reckon", "suppose", "expect", "imagine"})
 _CLAUSE_BREAKS = frozenset(
-    {
-        ".",
-        ",",
-        "!",
-        "?",
-        ";",
-        ":",
-        "...",
-        "but",
-        "and",
-        "because",
-        "so",
-        "although",
-        "though",
-        "while",
-        "cos",
-        "or",
-        "yet",
-        "then",
-    }
-)
+    {".", ",", "!", "?", ";", ":", "...", "but", "and", "because", "so", "although", "though", "while", "cos", "or",
+     "yet", "then"}
+)  # fmt: skip
 _WINDOW = 6
 
 _HEDGE = re.compile(

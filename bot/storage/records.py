@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.types import ConversationKey
 from flows.spec import ActionStatus as ActionStatus
 from flows.stepper import Position
 from safety.types import Tier, Turn
@@ -14,6 +15,16 @@ from safety.types import Tier, Turn
 CoacheeStatus = Literal["active", "hold", "paused", "stopped"]
 SessionStatus = Literal["planned", "done", "cancelled", "moved"]
 OutboxKind = Literal["reply", "alert", "digest", "prompt", "notice", "caseload", "farewell"]
+ALERT_PRIORITY = 100
+"""A safety alert goes out before anything else waiting."""
+NOTICE_PRIORITY = 50
+"""A notice to a coach (a pause, a stop, an unreachable coachee) goes before ordinary replies."""
+UNROUTED = "unrouted"
+"""The transport of a message with no chat to go to: the outbox marks it dead, where an operator sees it."""
+
+
+def unrouted_coach(coach_id: int) -> ConversationKey:
+    return ConversationKey(transport=UNROUTED, user=f"coach-{coach_id}", chat=f"coach-{coach_id}")
 OutboxStatus = Literal["pending", "sent", "dead"]
 
 

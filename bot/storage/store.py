@@ -285,6 +285,12 @@ def current_address(conn: Connection, coachee_id: int) -> ConversationKey | None
     return address_of(identities[0]) if identities else None
 
 
+def coach_address(conn: Connection, coach_id: int) -> ConversationKey | None:
+    """Where a coach (or the safeguarding contact) is reached: their first registered chat (None: no chat)."""
+    identities = identities_of(conn, coach_id=coach_id)
+    return address_of(identities[0]) if identities else None
+
+
 def set_unreachable(conn: Connection, *, transport: str, external_id: str, at: datetime | None) -> bool:
     """Mark (or, with at=None, clear) that the platform can't reach this person. True if it changed."""
     query = _SET_UNREACHABLE[at is not None]

@@ -15,29 +15,37 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bot.transports.base import InboundHandler, TurnFailed
 from bot.types import InboundMessage
 
-__all__ = ["HoldAndRetry"]
+__all__ = ["DEFAULT_BACKOFF", "Backoff", "HoldAndRetry"]
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """How long to wait between tries of what couldn't be stored, and when to give one message up."""
+
+    retry_delay: float = 1.0
+    max_retry_delay: float = 30.0
+    give_up_after: float = 900.0
+
+    def after_failure(self, delay: float) -> float:
+        return min(delay * 2, self.max_retry_delay)
+
+
+DEFAULT_BACKOFF = Backoff()
+
+
 class HoldAndRetry:
     def __init__(
-        self,
-        name: str,
-        *,
-        retry_delay: float = 1.0,
-        max_retry_delay: float = 30.0,
-        give_up_after: float = 900.0,
-        clock: Callable[[], float] = time.monotonic,
+        self, name: str, *, backoff: Backoff = DEFAULT_BACKOFF, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.name = name
-        self.retry_delay = retry_delay
-        self.max_retry_delay = max_retry_delay
-        self.give_up_after = give_up_after
+        self.backoff = backoff
         self._clock = clock
         self._handler: InboundHandler | None = None
         self._held: deque[tuple[InboundMessage, float]] = deque()  # with when it was first held
@@ -85,10 +93,10 @@ class HoldAndRetry:
 
     async def _retry_held(self) -> None:
         """Hand held messages over again, oldest first, backing off while the engine keeps failing."""
-        delay = self.retry_delay
+        delay = self.backoff.retry_delay
         while self._held:
             await asyncio.sleep(delay)
-            delay = self.retry_delay if await self._retry_pass() else min(delay * 2, self.max_retry_delay)
+            delay = self.backoff.retry_delay if await self._retry_pass() else self.backoff.after_failure(delay)
 
     async def _retry_pass(self) -> bool:
         """True when every held message is through."""
@@ -100,7 +108,7 @@ class HoldAndRetry:
             try:
                 await handler(msg)
             except TurnFailed:
-                if self._clock() - since < self.give_up_after:
+                if self._clock() - since < self.backoff.give_up_after:
                     log.warning("%s: message %s still can't be stored", self.name, msg.message_id)
                     return False
                 log.error("%s: gave up on message %s; it could not be stored", self.name, msg.message_id)

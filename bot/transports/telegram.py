@@ -26,7 +26,7 @@ from bot.config import TelegramConfig
 from bot.markup import telegram_html
 from bot.ratelimit import RateLimits
 from bot.transports.base import DeliveryError, InboundHandler, TransportSetupError, TurnFailed
-from bot.transports.retry import HoldAndRetry
+from bot.transports.retry import DEFAULT_BACKOFF, Backoff, HoldAndRetry
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 from bot.wording import EngineWording
 
@@ -71,15 +71,15 @@ class TelegramTransport:
     next poll whatever became of it. Telegram keeps an update until getUpdates asks for a later offset, so the
     offset moves past an update only once the engine has taken its turn (or the update needed nothing). When
     the engine can't store a turn (TurnFailed: the database is unavailable), that update and the ones behind it
-    stay unconfirmed and are fetched again after a backoff (`retry_delay`, doubling up to `max_retry_delay`),
+    stay unconfirmed and are fetched again after a backoff (`backoff`: a delay doubling up to a maximum),
     so order holds and a stop or a crash loses nothing; a turn that committed just before a crash comes again
     and the engine recognises it by its receipt. Only a turn that fails for another reason (a fault with that
-    one message, not the database) is skipped, after `give_up_after` seconds and logged, so it can't stall
+    one message, not the database) is skipped, after `backoff.give_up_after` seconds and logged, so it can't stall
     every chat for good.
 
     Webhook mode has a limit: PTB's webhook server answers Telegram 200 before the turn runs, so Telegram
     never redelivers. There a failed turn is held in memory and handed over again with the same backoff,
-    later messages from its chat waiting behind it, and dropped (logged) after `give_up_after` seconds; a
+    later messages from its chat waiting behind it, and dropped (logged) after `backoff.give_up_after` seconds; a
     message still held when the process stops is lost (stop() gives held ones a last try and logs the rest).
     """
 
@@ -94,9 +94,7 @@ class TelegramTransport:
         config: TelegramConfig,
         *,
         poll_timeout: float = 10.0,
-        retry_delay: float = 1.0,
-        max_retry_delay: float = 30.0,
-        give_up_after: float = 900.0,
+        backoff: Backoff = DEFAULT_BACKOFF,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         words: EngineWording | None = None,
     ) -> None:
@@ -104,9 +102,7 @@ class TelegramTransport:
         self.config = config
         self.words = words or EngineWording.load()
         self.poll_timeout = poll_timeout
-        self.retry_delay = retry_delay
-        self.max_retry_delay = max_retry_delay
-        self.give_up_after = give_up_after
+        self.backoff = backoff
         self._sleep = sleep
         self.application = (
             ApplicationBuilder()
@@ -130,8 +126,7 @@ class TelegramTransport:
         self._failing: tuple[int, float] | None = None  # an update whose turn failed, and since when
         self._answered: deque[str] = deque(maxlen=100)  # button presses answered (a failed turn's comes again)
         # webhook mode: turns that failed after PTB's server had already answered Telegram
-        self._webhook_held = HoldAndRetry(TRANSPORT, retry_delay=retry_delay, max_retry_delay=max_retry_delay,
-                                          give_up_after=give_up_after)
+        self._webhook_held = HoldAndRetry(TRANSPORT, backoff=backoff)
 
     # lifecycle
 
@@ -210,7 +205,7 @@ class TelegramTransport:
     async def _poll(self) -> None:
         """Fetch updates and hand them over in order until stop(); see the class docstring."""
         bot = self.application.bot
-        delay = self.retry_delay
+        delay = self.backoff.retry_delay
         while not self._stopping:
             try:
                 updates = await bot.get_updates(offset=self._offset, timeout=timedelta(seconds=self.poll_timeout),
@@ -232,9 +227,9 @@ class TelegramTransport:
                 updates = None
             if updates is None or not await self._take(updates):
                 await self._sleep(delay)
-                delay = min(delay * 2, self.max_retry_delay)
+                delay = self.backoff.after_failure(delay)
                 continue
-            delay = self.retry_delay
+            delay = self.backoff.retry_delay
             if self.config.poll_interval > 0 and not self._stopping:
                 await self._sleep(self.config.poll_interval)
 
@@ -266,7 +261,7 @@ class TelegramTransport:
         now = time.monotonic()
         if self._failing is None or self._failing[0] != update_id:
             self._failing = (update_id, now)
-        if now - self._failing[1] < self.give_up_after:
+        if now - self._failing[1] < self.backoff.give_up_after:
             log.error("telegram: update %s could not be stored; will try again", update_id)
             return False
         log.error("telegram: gave up on update %s; it could not be stored", update_id)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from bot.coach_desk import CoachDesk
+from bot.coachee_desk import CoacheeDesk
 from bot.commands import COMMANDS, coach_words, handler_name, words
-from bot.engine import Engine
 from bot.transports.slack import bare_commands
 from bot.wording import EngineWording
 from tests.conftest import Harness, onboard
 
 
 def test_every_command_has_its_handler_and_the_menu_lists_only_real_commands() -> None:
-    owners = {"coachee": Engine, "coach": CoachDesk}
+    owners = {"coachee": CoacheeDesk, "coach": CoachDesk}
     assert all(callable(getattr(owners[c.audience], handler_name(c), None)) for c in COMMANDS)
     menu = {c.word for c in EngineWording.load().commands}
     assert menu <= words("coachee")

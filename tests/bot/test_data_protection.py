@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from bot.coachee_desk import MY_DATA_FILE
 from bot.config import Config, PrivacyConfig
 from bot.digest import build_digest, queue_digest
-from bot.engine import MY_DATA_FILE
 from bot.storage import jobs as job_store
 from bot.storage import store
 from bot.storage.erasure import purge_expired

@@ -30,6 +30,7 @@ from bot.markup import telegram_html
 from bot.storage import schema as t
 from bot.storage import store
 from bot.transports.base import TurnFailed
+from bot.transports.retry import Backoff
 from bot.transports.slack import SlackTransport
 from bot.transports.telegram import TelegramTransport
 from bot.types import InboundMessage
@@ -101,11 +102,11 @@ class Rig:
         await asyncio.sleep(seconds)
 
     async def start(self) -> TelegramTransport:
-        """A new transport, as a new process would have; give_up_after=0 shows an outage never makes it skip."""
+        """A new transport, as a new process would have; giving up after 0 s shows an outage never makes it skip."""
         config = TelegramConfig(enabled=True, token=self.token, base_url=self.emulator.base_url,
                                 base_file_url=self.emulator.base_file_url, poll_interval=0.0)
-        transport = TelegramTransport(config, poll_timeout=1.0, retry_delay=0.05, max_retry_delay=0.2,
-                                      give_up_after=0.0, sleep=self.sleep)
+        transport = TelegramTransport(config, poll_timeout=1.0, sleep=self.sleep,
+                                      backoff=Backoff(retry_delay=0.05, max_retry_delay=0.2, give_up_after=0.0))
         self.app.add_transport(transport)
         self.transport = transport
         if self.sender is None:

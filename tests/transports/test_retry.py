@@ -11,7 +11,7 @@ import pytest
 from bot.transports.base import TurnFailed
 from bot.transports.console import ConsoleTransport
 from bot.transports.memory import MemoryTransport
-from bot.transports.retry import HoldAndRetry
+from bot.transports.retry import Backoff, HoldAndRetry
 from bot.types import InboundMessage
 
 
@@ -40,7 +40,7 @@ async def wait_until_empty(held: HoldAndRetry) -> None:
 async def test_a_failed_turn_comes_again_and_its_chat_keeps_its_order() -> None:
     chat = MemoryTransport()
     engine = FlakyEngine(failures=1)
-    held = HoldAndRetry("test", retry_delay=0.01)
+    held = HoldAndRetry("test", backoff=Backoff(retry_delay=0.01))
     held.attach(engine)
     await held.hand_over(chat.message("u1", "first"))
     await held.hand_over(chat.message("u1", "second"))  # waits behind the first, though the engine is back
@@ -54,7 +54,7 @@ async def test_a_message_is_given_up_only_after_the_time_allowed_and_said_so(cap
     now = [0.0]
     chat = MemoryTransport()
     engine = FlakyEngine(failures=10_000)
-    held = HoldAndRetry("test", retry_delay=0.01, give_up_after=60, clock=lambda: now[0])
+    held = HoldAndRetry("test", backoff=Backoff(retry_delay=0.01, give_up_after=60), clock=lambda: now[0])
     held.attach(engine)
     await held.hand_over(chat.message("u1", "kept", message_id="m-kept"))
     await asyncio.sleep(0.05)
@@ -70,14 +70,14 @@ async def test_a_message_is_given_up_only_after_the_time_allowed_and_said_so(cap
 async def test_closing_gives_a_last_try_and_names_what_is_lost(caplog: pytest.LogCaptureFixture) -> None:
     chat = MemoryTransport()
     back = FlakyEngine(failures=1)
-    held = HoldAndRetry("test", retry_delay=60)
+    held = HoldAndRetry("test", backoff=Backoff(retry_delay=60))
     held.attach(back)
     await held.hand_over(chat.message("u1", "late"))
     await held.close()
     assert back.stored == ["late"]
 
     gone = FlakyEngine(failures=10)
-    held = HoldAndRetry("test", retry_delay=60)
+    held = HoldAndRetry("test", backoff=Backoff(retry_delay=60))
     held.attach(gone)
     await held.hand_over(chat.message("u1", "lost", message_id="m-lost"))
     with caplog.at_level(logging.ERROR):

@@ -25,6 +25,7 @@ from bot.config import Config, TelegramConfig
 from bot.storage import schema as t
 from bot.storage import store
 from bot.transports.base import DeliveryError, InboundHandler
+from bot.transports.retry import Backoff
 from bot.transports.telegram import TelegramSetupError, TelegramTransport
 from bot.types import Attachment, Button, ConversationKey, Outbound, Reply
 from bot.wording import EngineWording
@@ -84,8 +85,8 @@ class Rig:
     async def start(
         self, *, handler: InboundHandler | None = None, give_up_after: float = 900.0, **changes: Any
     ) -> TelegramTransport:
-        transport = TelegramTransport(self.telegram_config(**changes), poll_timeout=1.0, retry_delay=0.05,
-                                      give_up_after=give_up_after)
+        transport = TelegramTransport(self.telegram_config(**changes), poll_timeout=1.0,
+                                      backoff=Backoff(retry_delay=0.05, give_up_after=give_up_after))
         self.app.add_transport(transport)
         self.transport = transport
         self.sender = asyncio.create_task(self.app.outbox.run(self.stopping, idle_wait=0.05))
