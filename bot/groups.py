@@ -605,17 +605,15 @@ class Groups:
         return partial[0] if len(partial) == 1 else None
 
     def _find_person(self, conn: Connection, coach: Coach, group: Group, query: str) -> Coachee | None:
-        """A coachee by id (a coach may invite anyone's coachee), or by name among their own coachees and the group's
-        members: names of other coaches' coachees are never searched."""
+        """One of the coach's own coachees or of this group's members, by id or name; nobody else. Another coach's
+        coachee joins a group through the operator (`coachbot group add`), so a coach can't learn, by counting ids,
+        who else is in the service: an id of someone else's coachee and a made-up one get the same answer."""
         query = " ".join(query.split()).casefold()
-        if query.isdigit():
-            try:
-                return store.get_coachee(conn, int(query))
-            except store.NotFound:
-                return None
         known = {c.id: c for c in store.list_coachees(conn, coach_id=coach.id)}
         for member in gstore.members_of(conn, group.id):
             known.setdefault(member.coachee_id, store.get_coachee(conn, member.coachee_id))
+        if query.isdigit():
+            return known.get(int(query))
         exact = [c for c in known.values() if query in (c.name.casefold(), c.first_name.casefold())]
         if len(exact) == 1:
             return exact[0]

@@ -40,14 +40,14 @@ async def test_a_group_of_three_runs_through_four_sessions(config: Config, scree
     lead = add_lead(h)
     ids = {user: add_person(h, user, name) for user, name in MEMBERS.items()}
 
-    # The coach sets the group up in chat and invites three colleagues from other caseloads; each agrees.
+    # The coach sets the group up in chat; the operator adds three colleagues from other caseloads; each agrees.
     created = await h.texts("/groupnew Ward leaders from 2026-10-06T10:00", user=LEAD)
     assert "every 14 days, the first session on Tue 6 Oct 2026, 10:00" in created
     with h.app.db.connect() as conn:
         (group,) = gstore.list_groups(conn, coach_id=lead)
     g = GroupTest(h=h, clock=clock, lead_id=lead, group=group, ids=ids)
     for user in MEMBERS:
-        assert "I've invited" in await g.lead(f"/groupadd Ward leaders {ids[user]}")
+        await g.invite(user)
         assert RULES in g.texts_to(user)[-1]
     for user in MEMBERS:
         await g.member(user, "yes")

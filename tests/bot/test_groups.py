@@ -304,7 +304,7 @@ async def test_a_member_leaving_mid_rotation_re_plans_the_sessions_to_come_and_t
         g.groups.plan(conn, g.group, now=g.clock.now)
     # Someone new joins and agrees: the rotation picks up, keeping to the cadence, with the newcomer in it.
     g.ids["ria"] = add_person(g.h, "ria", "Ria Shah")
-    await g.lead(f"/groupadd Ward leaders {g.ids['ria']}")
+    await g.invite("ria")  # another coach's coachee: the operator adds them
     await g.member("ria", "yes")
     assert g.plan() == [(1, kim, None), (2, ash, kim), (3, max_, ash), (4, g.ids["ria"], max_),
                         (5, None, g.ids["ria"])]
@@ -340,9 +340,11 @@ async def test_the_coachs_commands_are_for_the_coach_who_leads_the_group(
     with g.h.app.db.connect() as conn:
         theatre = gstore.get_group(conn, 2)
     assert (theatre.every_days, local(theatre.start_at)) == (21, datetime(2026, 10, 8, 14, 0, tzinfo=LONDON))
-    # A coach may invite their own coachees by name, anyone's by id, but never search other coaches' coachees.
+    # In chat a coach invites only their own coachees (or the group's members); the operator adds anyone else's.
     assert "Tell me the group and the person" in await g.lead("/groupadd Theatre leads Kim Lee")
-    assert "I've invited Kim Lee to Theatre leads" in await g.lead(f"/groupadd Theatre leads {g.ids['kim']}")
+    assert "Tell me the group and the person" in await g.lead(f"/groupadd Theatre leads {g.ids['kim']}")
+    own = add_person(g.h, "pat", "Pat Own", coach_id=g.lead_id)
+    assert "I've invited Pat Own to Theatre leads" in await g.lead(f"/groupadd Theatre leads {own}")
     assert "already in the rotation of Ward leaders" in await g.lead("/groupadd Ward leaders Kim")
 
 
@@ -440,7 +442,7 @@ async def test_nobody_is_added_whom_the_ground_rules_cannot_reach_and_a_group_co
 ) -> None:
     g = await group_test(config, screener)
     with g.h.app.db.begin() as conn:
-        new = store.add_coachee(conn, coach_id=g.h.coach_id, name="New Starter", at=g.clock.now)
+        new = store.add_coachee(conn, coach_id=g.lead_id, name="New Starter", at=g.clock.now)
         store.set_coachee_status(conn, g.ids["kim"], "hold")
     code, out, err = cli(cfg, capsys, "group", "add", str(g.group.id), "--coachee", str(new.id))
     assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1 and "hasn't joined on any chat yet" in err
@@ -448,9 +450,17 @@ async def test_nobody_is_added_whom_the_ground_rules_cannot_reach_and_a_group_co
     assert "they haven't finished getting started with coachbot" in reply
     code, _, err = cli(cfg, capsys, "group", "remove", str(g.group.id), "--coachee", str(new.id))
     assert code == 2 and "New Starter isn't a member of Ward leaders" in err
-    # Kim left and came back while on a safety hold: the coach who leads the group isn't told why it failed.
+    # Kim, a member on a safety hold, left; the group's coach can't add her again from chat (she is another coach's
+    # coachee), and the operator is told exactly why.
     await g.lead("/groupleave Ward leaders Kim")
-    reply = await g.lead(f"/groupadd Ward leaders {g.ids['kim']}")
+    assert "Tell me the group and the person" in await g.lead(f"/groupadd Ward leaders {g.ids['kim']}")
+    code, _, err = cli(cfg, capsys, "group", "add", str(g.group.id), "--coachee", str(g.ids["kim"]))
+    assert code == 2 and "hold" in err
+    # One of the coach's own coachees on a safety hold: the coach who leads the group isn't told why it failed.
+    own = add_person(g.h, "pat", "Pat Own", coach_id=g.lead_id)
+    with g.h.app.db.begin() as conn:
+        store.set_coachee_status(conn, own, "hold")
+    reply = await g.lead(f"/groupadd Ward leaders {own}")
     assert "I can't send them anything just now" in reply and "hold" not in reply
     with g.h.app.db.connect() as conn:
         members = [m.coachee_id for m in gstore.members_of(conn, g.group.id)]
