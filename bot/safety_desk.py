@@ -10,11 +10,12 @@ names the tier, the time and where the person was pointed.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.config import Config
 from bot.facts import flow_context
 from bot.storage import store
-from bot.storage.records import ALERT_PRIORITY, NOTICE_PRIORITY, OutboxKind, unrouted_coach
+from bot.storage.records import ALERT_PRIORITY, NOTICE_PRIORITY, STRANGER_ALERT_PRIORITY, OutboxKind, unrouted_coach
 from bot.turn import TurnState
 from bot.types import Button, Reply
 from bot.wording import EngineWording
@@ -25,6 +26,9 @@ from safety.types import Screening, Tier
 __all__ = ["SafetyDesk", "send_to_coach"]
 
 log = logging.getLogger(__name__)
+
+STRANGER_ALERT_EVERY = timedelta(hours=1)
+"""At most one alert an hour about the same stranger, so a flood from one sender can't bury anyone else's."""
 
 
 class SafetyDesk:
@@ -51,7 +55,8 @@ class SafetyDesk:
         return True
 
     def signpost_stranger(self, turn: TurnState, screening: Screening) -> None:
-        """Someone with no coaching record (or a coach) wrote of a crisis: where to get help, and an alert."""
+        """Someone with no coaching record (or a coach) wrote of a crisis: where to get help, every time, and an
+        alert to the safeguarding contact, at most one an hour for the same person, with a count of the rest."""
         templates = self.router.templates
         template = templates.stranger_emergency if screening.tier is Tier.EMERGENCY else templates.stranger_crisis
         turn.replies.append(Reply(text=template.format(services=self.router.services_text(screening.tier))))
@@ -59,12 +64,16 @@ class SafetyDesk:
             turn.conversation.safety_tier, screening.tier)})
         alert_id = None
         contact = self.config.safety.safeguarding_contact
-        if contact.isdigit():
+        last, since = store.stranger_alert_history(turn.conn, conversation_id=turn.conversation.id)
+        if contact.isdigit() and (last is None or turn.now - last >= STRANGER_ALERT_EVERY):
             alert = templates.stranger_alert.format(
                 transport=turn.msg.key.transport, user=turn.msg.key.user, tier=screening.tier.value,
                 when=f"{turn.now:%Y-%m-%d %H:%M} UTC",
                 routing=", ".join(s.name for s in self.router.services_for(screening.tier)))
-            ids = send_to_coach(turn, int(contact), Reply(text=alert), kind="alert", priority=ALERT_PRIORITY)
+            if since:
+                alert += templates.stranger_alert_more.format(since=f"{last:%Y-%m-%d %H:%M} UTC", count=since)
+            ids = send_to_coach(turn, int(contact), Reply(text=alert), kind="alert",
+                                priority=STRANGER_ALERT_PRIORITY)
             alert_id = ids[0] if ids else None
         store.add_safety_event(
             turn.conn, coachee_id=None, conversation_id=turn.conversation.id, tier=screening.tier,

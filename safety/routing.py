@@ -73,6 +73,8 @@ class Templates(BaseModel):
     alert: str
     stress_notice: str
     stranger_alert: str
+    stranger_alert_more: str
+    """Added to a stranger's next alert: how many more such messages came in the hour after the last one."""
 
     @classmethod
     def load(cls, path: Path = REPLIES) -> Templates:

@@ -17,6 +17,8 @@ SessionStatus = Literal["planned", "done", "cancelled", "moved"]
 OutboxKind = Literal["reply", "alert", "digest", "prompt", "notice", "caseload", "farewell"]
 ALERT_PRIORITY = 100
 """A safety alert goes out before anything else waiting."""
+STRANGER_ALERT_PRIORITY = 90
+"""An alert about someone not registered goes before notices but after every coachee's alert."""
 NOTICE_PRIORITY = 50
 """A notice to a coach (a pause, a stop, an unreachable coachee) goes before ordinary replies."""
 UNROUTED = "unrouted"

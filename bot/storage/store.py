@@ -619,6 +619,19 @@ def add_safety_event(
     ).scalar_one())
 
 
+def stranger_alert_history(conn: Connection, *, conversation_id: int) -> tuple[datetime | None, int]:
+    """When the safeguarding contact was last alerted about this stranger's conversation, and how many of their
+    screened messages have come since without an alert of their own."""
+    e = t.safety_events
+    about = (e.c.conversation_id == conversation_id) & e.c.coachee_id.is_(None)
+    last = conn.execute(select(func.max(e.c.at)).where(about, e.c.alert_outbox_id.is_not(None))).scalar_one()
+    if last is None:
+        return None, 0
+    since = conn.execute(select(func.count()).select_from(e).where(
+        about, e.c.alert_outbox_id.is_(None), e.c.at >= last)).scalar_one()
+    return last, int(since)
+
+
 # digest and caseload
 
 def scale_rows(conn: Connection, coachee_id: int) -> list[tuple[datetime, int, str | None, str | None]]:

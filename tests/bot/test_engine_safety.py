@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,11 @@ from sqlalchemy import select
 from bot.app import build_app
 from bot.config import Config, DatabaseConfig, SafetyConfig
 from bot.listeners import PromptRefused
+from bot.storage import outbox as outbox_rows
 from bot.storage import schema as t
 from bot.storage import store
 from bot.transports.memory import MemoryTransport
-from tests.conftest import Harness, MarkerScreener, make_harness, onboard, restarted
+from tests.conftest import Clock, Harness, MarkerScreener, make_harness, onboard, restarted
 
 CRISIS_SERVICES = ("111", "option 2", "116 123", "85258", "GP")
 
@@ -230,3 +232,52 @@ async def test_only_a_coach_can_lift_a_hold(harness: Harness) -> None:
     await harness.say("[crisis]")
     await harness.say("/resume Sam")
     assert _status(harness) == "hold"
+
+
+async def test_a_flood_from_one_stranger_gives_one_alert_an_hour_and_a_coachees_alert_goes_first(
+    db_url: str, screener: MarkerScreener
+) -> None:
+    config = Config(database=DatabaseConfig(url=db_url),
+                    safety=SafetyConfig(alert="coach+safeguarding", safeguarding_contact="2"))
+    h = make_harness(config, screener)
+    await h.transport.start(h.app.engine.handle)
+    clock = Clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    h.use_clock(clock)
+    with h.app.db.begin() as conn:
+        lead = store.add_coach(conn, name="Safeguarding Lead", at=clock.now)
+        store.add_identity(conn, transport="memory", external_id="lead", coach_id=lead.id)
+    await onboard(h)
+
+    def pending_alerts() -> list[str]:
+        with h.app.db.connect() as conn:
+            rows = outbox_rows.due_rows(conn, transport="memory", per_chat=1000, batch=1000)
+        return [json.loads(r.payload)["text"] for r in rows if r.kind == "alert" and r.user_id == "lead"]
+
+    # 200 crisis messages from one stranger: each is signposted, each is recorded, one alert waits.
+    for n in range(200):
+        await h.transport.receive(h.transport.message("stranger", f"message {n} [crisis]"))
+        clock.now += timedelta(seconds=5)
+    assert len(h.transport.texts_to("stranger")) == 0  # nothing delivered yet: the outbox hasn't run
+    assert [a.split(" sent a")[0] for a in pending_alerts()] == [
+        "Safety alert: someone who is not yet registered (memory user stranger)"]
+    # Other strangers, then a coachee in crisis: the coachee's alert is the first the contact gets.
+    for n in range(5):
+        await h.transport.receive(h.transport.message(f"someone-{n}", "help [crisis]"))
+    await h.transport.receive(h.transport.message("u1", "I can't go on [crisis]"))
+    alerts = pending_alerts()
+    assert len(alerts) == 7 and alerts[0].startswith("Safety alert for Sam Jones")
+    await h.app.outbox.deliver_due()
+    assert h.transport.texts_to("lead")[0].startswith("Safety alert for Sam Jones")
+    assert len(h.transport.texts_to("stranger")) == 200 and all(
+        "not a crisis service" in text for text in h.transport.texts_to("stranger"))
+    with h.app.db.connect() as conn:
+        events = [dict(r) for r in conn.execute(select(t.safety_events)).mappings()]
+    assert len([e for e in events if e["coachee_id"] is None]) == 205
+
+    # An hour after the first alert, the same stranger writes again: one new alert, with the count of the rest.
+    clock.now = datetime(2026, 11, 2, 10, 0, 1, tzinfo=UTC)
+    await h.transport.receive(h.transport.message("stranger", "still here [crisis]"))
+    (again,) = pending_alerts()
+    assert "memory user stranger" in again and "since the last alert about them at 2026-11-02 09:00 UTC they have " \
+        "sent 199 more messages" in again.replace("Since", "since")
+    assert "message 1" not in again  # never the words
