@@ -31,12 +31,12 @@ from safety.screener import RuleScreener
 from safety.semantic.embedder import MODEL_ID, default_embedder
 from safety.semantic.features import BUCKETS, Sparse, lexical
 from safety.semantic.head import CLASSES, Floats, Thresholds, softmax, sparse_dot
-from safety.semantic.layer import decide
+from safety.semantic.layer import decide, has_words
 from safety.types import Tier, Turn
 
 __all__ = ["Example", "join_turns", "load_corpus", "main"]
 
-HEAD_VERSION = "2026.12.1"
+HEAD_VERSION = "2026.12.2"
 """Bump with any change to the features, the training or the corpus layout."""
 SEED = 13
 FOLDS = 5
@@ -318,6 +318,9 @@ def train(corpus: Sequence[Path], out: Path, *, log: bool = True) -> dict[str, f
     screener = RuleScreener()
     kept = np.flatnonzero(original)
     rules = np.array([_rule_tier(screener, examples[groups[i]].turns) for i in kept], dtype=np.int64)
+    # The bot's model reads no message without a word (a time, a number): score those as it does, as nothing.
+    wordless = np.array([not has_words(texts[i]) for i in kept], dtype=bool)
+    oof_full[kept[wordless]] = oof_gate[kept[wordless]] = np.eye(len(CLASSES), dtype=np.float32)[0]
     thresholds, figures = choose_thresholds(_Scored(oof_full[kept], oof_gate[kept], rules, y[kept]))
     say(f"thresholds {thresholds}")
     say(f"out-of-fold figures {figures}")

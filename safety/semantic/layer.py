@@ -7,6 +7,7 @@ too) reads every message the gate or the rules find any risk or stress in. An or
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from safety.semantic.features import lexical
 from safety.semantic.head import Floats, Head, Thresholds, default_head
 from safety.types import Tier
 
-__all__ = ["Reading", "SemanticLayer", "decide"]
+__all__ = ["Reading", "SemanticLayer", "decide", "has_words"]
 
 _NONE, _STRESS, _CRISIS, _EMERGENCY = range(4)
 
@@ -34,6 +35,15 @@ class Reading:
 
 
 NOTHING = Reading(Tier.NONE, None, 0.0)
+
+_LETTERS = re.compile(r"[a-z]{2,}")
+_NOT_WORDS = frozenset({"am", "pm", "th", "st", "nd", "rd", "ish", "hrs", "hr", "mins", "min", "sec", "secs"})
+
+
+def has_words(text: str) -> bool:
+    """Whether a normalised message has a word in it for the model to read. A time, a date or a number alone
+    ("7.30am", "12/3", "8") carries no meaning the model was trained on, so only the rules read it."""
+    return any(word not in _NOT_WORDS for word in _LETTERS.findall(text))
 
 
 def decide(probs: Floats, thresholds: Thresholds) -> Reading:
@@ -72,10 +82,9 @@ class SemanticLayer:
         alert = gate[:, _STRESS:].sum(axis=1) >= thresholds.gate
         if hints is not None:
             alert |= np.fromiter((hint >= Tier.CHECK for hint in hints), dtype=bool, count=len(texts))
-        alert &= np.fromiter((bool(text.strip()) for text in texts), dtype=bool, count=len(texts))
-        readings = [
-            NOTHING if not text.strip() else decide(row, thresholds) for text, row in zip(texts, gate, strict=True)
-        ]
+        worded = [has_words(text) for text in texts]
+        alert &= np.array(worded, dtype=bool)
+        readings = [decide(row, thresholds) if read else NOTHING for read, row in zip(worded, gate, strict=True)]
         chosen = [int(i) for i in np.flatnonzero(alert)]
         if chosen:
             vectors = self._embedder.embed([texts[i] for i in chosen])

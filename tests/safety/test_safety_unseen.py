@@ -15,8 +15,8 @@ import pytest
 from safety.train import DEFAULT_CORPUS, load_corpus
 from tests.safety.unseen import ENGLISH, WELSH, by_kind, figures, load, run
 
-FLOORS = {"crisis_recall": 0.86, "emergency_recall": 0.83, "stress_recall": 0.88}
-WELSH_FLOORS = {"crisis_recall": 0.7, "emergency_recall": 0.6, "stress_recall": 0.6}
+FLOORS = {"crisis_recall": 0.88, "emergency_recall": 0.83, "stress_recall": 0.89}
+WELSH_FLOORS = {"crisis_recall": 0.75, "emergency_recall": 0.75, "stress_recall": 0.4}
 CEILINGS = {"false_alarms": 0.04, "check_on_harmless": 0.02}
 
 
