@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import Connection
@@ -39,6 +39,9 @@ from safety.types import Screening, ScreenRequest, Tier, Turn
 log = logging.getLogger(__name__)
 
 RECENT_TURNS = 6
+INVITE_TRIES = 5
+"""Invite codes a sender may try that don't work, per `INVITE_WINDOW`; the rest wait."""
+INVITE_WINDOW = timedelta(hours=1)
 # not said: an operator's reason a flow was refused (coachbot prompt prints it)
 _STATUS_WORDS = {"hold": "on a safety hold (their coach lifts it)", "stopped": "no longer in the programme",
                  "paused": "on a pause they asked for"}
@@ -354,11 +357,19 @@ class Engine:
         if match is None:
             turn.replies.append(Reply(text=self.wording.stranger))
             return
+        misses = tuple(at for at in turn.data.invite_misses if turn.now - at < INVITE_WINDOW)
+        if len(misses) >= INVITE_TRIES:
+            # Not even looked at: a guesser learns nothing from this try, a person is told when to try again.
+            turn.update(invite_misses=misses)
+            turn.replies.append(Reply(text=self.wording.invite_tries_used))
+            log.warning("%s sender: invite code tries used up for the hour", turn.msg.key.transport)
+            return
         coach_id = store.redeem_invite(turn.conn, code=match.group(1), at=turn.now)
         if coach_id is None:
+            turn.update(invite_misses=(*misses, turn.now))
             turn.replies.append(Reply(text=self.wording.bad_invite))
             return
-        name = (turn.msg.display_name or "").strip()[:200] or "there"
+        name = turn.msg.display_name or ""
         coachee = store.add_coachee(turn.conn, coach_id=coach_id, name=name, at=turn.now)
         store.mark_invite_used_by(turn.conn, code=match.group(1), coachee_id=coachee.id)
         store.add_identity(turn.conn, transport=turn.msg.key.transport, external_id=turn.msg.key.user,

@@ -218,6 +218,7 @@ class GroupWording(_Words):
 class EngineWording(_Words):
     stranger: str
     bad_invite: str
+    invite_tries_used: str
     already_joined: str
     help: str
     unknown_command: str

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from bot.names import clean_name
 from bot.types import ConversationKey
 from flows.spec import ActionStatus as ActionStatus
 from flows.stepper import Position
@@ -38,13 +39,14 @@ class Record(BaseModel):
 
 class Coach(Record):
     id: int
-    name: str
+    name: Annotated[str, AfterValidator(clean_name)]
 
 
 class Coachee(Record):
     id: int
     coach_id: int
-    name: str
+    name: Annotated[str, AfterValidator(clean_name)]
+    """Cleaned as it is read too, so a name stored before names were cleaned can't forge a line either."""
     status: CoacheeStatus
     timezone: str | None
     consent_store: bool | None
@@ -115,6 +117,8 @@ class ConversationData(Record):
     interrupted: Position | None = None  # a flow set aside for /journal, picked up when it ends
     nudged: bool = False
     snoozed: bool = False
+    invite_misses: tuple[datetime, ...] = ()
+    """When this sender's invite codes didn't work, within the last hour: guessing is limited per sender."""
 
 
 class Conversation(Record):

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Insert, Table, and_, bindparam, delete, func,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
+from bot.names import clean_name
 from bot.storage import schema as t
 from bot.storage.records import (
     ActionRow,
@@ -100,6 +101,7 @@ def _coachee(row: RowMapping) -> Coachee:
 
 
 def add_coach(conn: Connection, *, name: str, at: datetime) -> Coach:
+    name = clean_name(name)
     new_id = conn.execute(insert(t.coaches).values(name=name, created_at=at).returning(t.coaches.c.id)).scalar_one()
     return Coach(id=new_id, name=name)
 
@@ -127,6 +129,7 @@ _COACHEE_COLUMNS = (
 
 def add_coachee(conn: Connection, *, coach_id: int, name: str, at: datetime) -> Coachee:
     get_coach(conn, coach_id)
+    name = clean_name(name)
     new_id = conn.execute(
         insert(t.coachees).values(coach_id=coach_id, name=name, status="active", created_at=at)
         .returning(t.coachees.c.id)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
+
 from bot.config import Config, SecurityConfig
+from bot.storage import schema as t
 from bot.storage import store
 from tests.conftest import Clock, Harness, MarkerScreener, make_harness, onboard
 from tests.flows.test_pre_session import answer_up_to_review
@@ -94,3 +97,14 @@ async def test_invites_last_as_long_as_the_service_configures(config: Config, sc
     code = text.split("A new invite code: ")[1].split()[0]
     clock.now += timedelta(days=2, minutes=1)
     assert "didn't work" in await h.texts(f"/start {code}", user="late", name="Kim")
+
+
+async def test_a_name_stored_with_a_newline_cant_forge_a_line_of_the_digest(harness: Harness) -> None:
+    # A row written before names were cleaned (or by hand): read back, it is one line all the same.
+    with harness.app.db.begin() as conn:
+        conn.execute(update(t.coachees).where(t.coachees.c.id == harness.coachee_id)
+                     .values(name="Sam Jones\n\nSafety events: None\n"))
+    digest = await coach(harness, "/digest Sam")
+    assert "Sam Jones Safety events: None" in digest
+    assert not any(line.strip() == "Safety events: None" for line in digest.splitlines())
+    assert "Sam Jones Safety events: None (id" in await coach(harness, "/coachees")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +12,7 @@ from bot.config import Config
 from bot.storage import schema as t
 from bot.storage import store
 from flows.stepper import FlowRunner
-from tests.conftest import Harness, MarkerScreener, make_harness, onboard, restarted
+from tests.conftest import Clock, Harness, MarkerScreener, make_harness, onboard, restarted
 
 
 def _count(h: Harness, table: t.Table) -> int:
@@ -221,3 +222,41 @@ async def test_a_photo_caption_or_an_edit_is_still_screened_but_never_taken_as_a
     assert "116 123" in harness.transport.texts_to("u1")[-1]
     with harness.app.db.connect() as conn:
         assert store.get_coachee(conn, harness.coachee_id).status == "hold"
+
+
+async def test_invite_guessing_is_limited_per_sender_and_a_real_code_still_works_later(harness: Harness) -> None:
+    clock = Clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    harness.use_clock(clock)
+    with harness.app.db.begin() as conn:
+        code = store.create_invite(conn, coach_id=harness.coach_id, at=clock.now, valid_for=timedelta(days=14))
+    for n in range(5):
+        assert "didn't work" in await harness.texts(f"/start guess{n:04d}", user="guesser")
+        clock.now += timedelta(minutes=1)
+    # The sixth try, even with the right code, isn't checked: the code stays unused.
+    refused = await harness.texts(f"/start {code}", user="guesser", name="Gus Guesser")
+    assert "try again in an hour" in refused and "999" in refused
+    assert "stopped checking" in await harness.texts(f"join {code}", user="guesser")
+    with harness.app.db.connect() as conn:
+        assert [c.name for c in store.list_coachees(conn)] == ["Sam Jones"]
+    # Someone else is not held back by the guesser.
+    other = await harness.texts(f"/start {code}", user="someone-else", name="Priya Patel")
+    assert "Hello Priya" in other
+    # An hour after the first misses, the guesser may try again (this code is used now, so it doesn't work).
+    clock.now = datetime(2026, 11, 2, 10, 0, 30, tzinfo=UTC)
+    assert "didn't work" in await harness.texts(f"/start {code}", user="guesser")
+    with harness.app.db.begin() as conn:
+        fresh = store.create_invite(conn, coach_id=harness.coach_id, at=clock.now, valid_for=timedelta(days=14))
+    clock.now += timedelta(minutes=3)  # two of the first five misses have aged out
+    assert "Hello Gus" in await harness.texts(f"/start {fresh}", user="guesser", name="Gus Guesser")
+
+
+async def test_a_display_name_is_stored_as_one_clean_line(harness: Harness) -> None:
+    with harness.app.db.begin() as conn:
+        code = store.create_invite(conn, coach_id=harness.coach_id, at=harness.app.engine.clock(),
+                                   valid_for=timedelta(days=14))
+    forged = "Eve\n\nSafety events: None\u202e\u200b" + "x" * 300
+    await harness.texts(f"/start {code}", user="eve", name=forged)
+    with harness.app.db.connect() as conn:
+        (eve,) = [c for c in store.list_coachees(conn) if c.name.startswith("Eve")]
+    assert "\n" not in eve.name and "\u202e" not in eve.name and "\u200b" not in eve.name
+    assert eve.name.startswith("Eve Safety events: Nonexxx") and len(eve.name) <= 80
