@@ -27,6 +27,7 @@ from bot.digest import build_digest, queue_digest
 from bot.durations import parse_duration
 from bot.groups import GroupError, Groups, parse_start
 from bot.listeners import PromptRefused
+from bot.logs import keep_libraries_quiet
 from bot.storage import groups as group_store
 from bot.storage import jobs as job_store
 from bot.storage import store
@@ -566,8 +567,7 @@ def _configure_logging() -> None:
     level = os.environ.get("COACHBOT_LOG_LEVEL", "WARNING").upper()
     logging.basicConfig(level=getattr(logging, level, logging.WARNING), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs request URLs at INFO, and a Telegram URL carries the bot token.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
+    keep_libraries_quiet()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

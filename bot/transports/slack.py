@@ -41,6 +41,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import COMMANDS
 from bot.config import ConfigError, SlackConfig
+from bot.logs import keep_libraries_quiet
 from bot.markup import slack_mrkdwn
 from bot.ratelimit import RateLimits
 from bot.transports.base import DeliveryError, InboundHandler
@@ -225,6 +226,7 @@ class SlackTransport:
 
     async def start(self, handler: InboundHandler) -> None:
         """Set up receiving and return: the HTTP server is listening, or the websocket is connected."""
+        keep_libraries_quiet()  # however logging was set up, their DEBUG lines carry people's words
         if self._handler is not None:
             raise RuntimeError("the Slack transport is already started")
         self._handler = handler

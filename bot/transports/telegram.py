@@ -23,6 +23,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeH
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import TelegramConfig
+from bot.logs import keep_libraries_quiet
 from bot.markup import telegram_html
 from bot.ratelimit import RateLimits
 from bot.transports.base import DeliveryError, InboundHandler, TransportSetupError, TurnFailed
@@ -132,6 +133,7 @@ class TelegramTransport:
 
     async def start(self, handler: InboundHandler) -> None:
         """Set up receiving and return; a failure part-way undoes what was started."""
+        keep_libraries_quiet()  # however logging was set up, their DEBUG lines carry people's words
         if self._handler is not None:
             raise RuntimeError("the Telegram transport is already started")
         self._handler = handler

@@ -23,6 +23,7 @@ from bot.transports.base import DeliveryError
 from bot.transports.slack import SlackTransport, bare_commands, escape
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 from bot.wording import EngineWording
+from flows.stepper import ProfileChange, RecordedAnswer
 from tests.conftest import Harness, MarkerScreener, make_harness
 
 from .helpers.fake_slack import FakeSlack
@@ -42,6 +43,7 @@ BOT_TOKEN = "xoxb-coachbot-test"
 STRANGER, STRANGER_DM = "U0NEW", "D0NEW"
 SAM, SAM_DM = "U0SAM", "D0SAM"
 COACH = "U0COACH"
+COACH_DM = "D0JOCOACH"
 
 
 def slack_config(fake: FakeSlack, **changes: Any) -> SlackConfig:
@@ -581,3 +583,28 @@ def test_wording_names_commands_as_bare_words_because_slack_keeps_slash_commands
         "Type help to see what you can do, or resume.")
     assert bare_commands("See https://example.org/help and 24/7 support") == (
         "See https://example.org/help and 24/7 support")
+
+
+async def test_at_debug_no_log_line_of_a_whole_conversation_holds_the_coachees_words(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.add_person(COACH, chat=COACH_DM, coach=True)
+    sam = slack.add_person(SAM, chat=SAM_DM)
+    caplog.set_level(logging.DEBUG)  # as an operator chasing a problem would (COACHBOT_LOG_LEVEL=DEBUG)
+    said = ("hello from the lighthouse", "yes", "the lighthouse keeper says yes",
+            "[crisis] the lighthouse is dark and I want to end my life")
+    for text in said:
+        assert await slack.dm(text, user=SAM, channel=SAM_DM) == 200
+        await slack.deliver()
+    # Their coach reads what Sam shared: the digest goes out through slack_sdk with Sam's words in it.
+    with slack.app.db.begin() as conn:
+        store.apply_profile(conn, sam, [ProfileChange(field="consent_store", value="yes"),
+                                        ProfileChange(field="consent_share", value="yes")])
+        store.add_answers(conn, coachee_id=sam, at=slack.app.engine.clock(), shared=True, answers=[RecordedAnswer(
+            flow="pre_session", run_id="run-1", question="goal", text="Keep the lighthouse lit on nights")])
+    assert await slack.dm("digest Sam", user=COACH, channel=COACH_DM) == 200
+    await slack.deliver()
+    assert any("lighthouse lit" in post["text"] for post in slack.posts(COACH_DM))
+    assert slack.posts(SAM_DM)
+    assert logging.getLogger().getEffectiveLevel() == logging.DEBUG  # still: nothing turned it back up
+    assert [r.name for r in caplog.records if "lighthouse" in r.getMessage()] == []

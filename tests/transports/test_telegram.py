@@ -603,3 +603,20 @@ def test_an_update_telegram_sends_that_cannot_be_read_is_never_logged_with_its_t
     with caplog.at_level(logging.INFO):
         updater_log.critical("Received data was *not* processed! Received data was: %r", {"text": "I want to die"})
     assert caplog.records and all("want to die" not in r.getMessage() for r in caplog.records)
+
+
+async def test_at_debug_no_log_line_of_a_whole_conversation_holds_the_coachees_words(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # as an operator chasing a problem would (COACHBOT_LOG_LEVEL=DEBUG)
+    await rig.start()
+    sam = rig.user(7011)
+    rig.add_coachee(sam)
+    await sam.send_text("hello from the lighthouse")
+    await reply_to(sam, "nothing waiting for you")
+    await sam.send_text("[crisis] the lighthouse is dark")
+    await reply_to(sam, "I'm not a crisis service")
+    await reply_to(rig.coach, "Safety alert for Sam Jones")
+    assert logging.getLogger().getEffectiveLevel() == logging.DEBUG  # still: nothing turned it back up
+    assert [r.name for r in caplog.records if "lighthouse" in r.getMessage()] == []
+    assert [r.name for r in caplog.records if rig.token in r.getMessage()] == []  # httpx's URLs carry it
