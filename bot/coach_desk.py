@@ -114,7 +114,7 @@ class CoachDesk:
             turn.replies.append(Reply(text=self.wording.coach_who.format(query=query or "that")))
         else:
             turn.replies.append(Reply(text=self.wording.coach_which.format(
-                query=query, names=", ".join(c.name for c in matches))))
+                query=query, names=", ".join(f"{c.name} (id {c.id})" for c in matches))))
         return None
 
     def _lift_hold(self, conn: Connection, coachee: Coachee, coach: Coach, now: datetime) -> str:

@@ -89,7 +89,10 @@ def build_digest(
     upcoming, last = _around(sessions, now=now, session_id=session_id)
     zone = ZoneInfo(coachee.timezone or (upcoming.timezone if upcoming else default_timezone))
     since = last.at if last else None
-    lines = [w.title.format(coach=coach.name, coachee=coachee.name), ""]
+    same_name = coachee.name.casefold()
+    namesakes = [c for c in store.list_coachees(conn, coach_id=coach.id) if c.name.casefold() == same_name]
+    named = coachee.name if len(namesakes) < 2 else w.namesake.format(coachee=coachee.name, id=coachee.id)
+    lines = [w.title.format(coach=coach.name, coachee=named), ""]
     lines += _header(coachee, upcoming, last, zone, w)
     safety = _safety(conn, coachee_id, since=since, zone=zone, words=w)
     who = coachee.first_name

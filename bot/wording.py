@@ -126,6 +126,8 @@ class DigestWording(_Words):
     """The coach's private digest before a session."""
 
     title: str
+    namesake: str
+    """The coachee as the title names them when their coach has another coachee of the same name."""
     next_session: str
     no_session: str
     last_session: str

@@ -108,3 +108,14 @@ async def test_a_name_stored_with_a_newline_cant_forge_a_line_of_the_digest(harn
     assert "Sam Jones Safety events: None" in digest
     assert not any(line.strip() == "Safety events: None" for line in digest.splitlines())
     assert "Sam Jones Safety events: None (id" in await coach(harness, "/coachees")
+
+
+async def test_two_coachees_of_one_coach_with_the_same_name_are_told_apart_in_the_digest(harness: Harness) -> None:
+    with harness.app.db.begin() as conn:
+        other = store.add_coachee(conn, coach_id=harness.coach_id, name="Sam Jones", at=harness.app.engine.clock())
+    first = await coach(harness, f"/digest {harness.coachee_id}")
+    second = await coach(harness, f"/digest {other.id}")
+    assert f"Sam Jones (coachee {harness.coachee_id})" in first.splitlines()[0]
+    assert f"Sam Jones (coachee {other.id})" in second.splitlines()[0]
+    asked = await coach(harness, "/digest Sam Jones")  # by name, the coach is asked which, with the ids to say it
+    assert f"Sam Jones (id {harness.coachee_id}), Sam Jones (id {other.id})" in asked
