@@ -23,6 +23,7 @@ from bot.scheduler import Scheduler
 from bot.storage import store
 from bot.storage.crypto import install_keys
 from bot.storage.db import open_engine, upgrade
+from bot.storage.keyfile import encryption_keys
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.registry import build_enabled
@@ -116,8 +117,8 @@ def build_app(
     locale: Locale = ENGLISH,
 ) -> App:
     """Everything the bot needs, validated at start-up: a bad flow or config stops it here."""
-    install_keys(key.get_secret_value() for key in config.security.encryption_keys)  # before any row is read
     db = open_engine(config.database.url, echo=config.database.echo)
+    install_keys(encryption_keys(config))  # before any row is read
     if migrate:
         upgrade(db)
     flows = FlowRunner(locale.flows(), wording=locale.flow_words())

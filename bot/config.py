@@ -128,12 +128,14 @@ class SafetyConfig(_Section):
 
 
 class SecurityConfig(_Section):
-    """Encryption at rest (docs/SECURITY.md): the first key encrypts, every key decrypts; none means plain text."""
+    """Encryption at rest (docs/SECURITY.md): the first key encrypts, every key decrypts. With none configured, a
+    SQLite database gets a generated key in a file beside it; otherwise (or with generate_key off) plain text."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)  # never echo a key
 
     environment: Literal["development", "production"] = "development"
     encryption_keys: tuple[SecretStr, ...] = ()
+    generate_key: bool = True  # no key configured and a SQLite file: generate one into a 0600 file beside it
     invite_valid_for: timedelta = timedelta(days=14)  # how long an unused invite code works
 
     @field_validator("invite_valid_for", mode="before")
@@ -165,11 +167,13 @@ class SecurityConfig(_Section):
 
 
 class PrivacyConfig(_Section):
-    """Retention (docs/PRIVACY.md): a daily job deletes a coachee's free text this long after their last session."""
+    """Retention (docs/PRIVACY.md): a daily job deletes a coachee's free text this long after their last session,
+    and what is kept about someone who never joined this long after they last wrote."""
 
     retention_after: timedelta = timedelta(days=365)
+    strangers_kept_for: timedelta = timedelta(days=7)
 
-    @field_validator("retention_after", mode="before")
+    @field_validator("retention_after", "strangers_kept_for", mode="before")
     @classmethod
     def _duration(cls, value: object) -> timedelta:
         if isinstance(value, timedelta):

@@ -28,6 +28,7 @@ from sqlalchemy.pool import NullPool
 
 from bot.config import Config, ConfigError, SafetyConfig, SlackConfig, TelegramConfig, load_config
 from bot.storage.db import alembic_config, current_revision
+from bot.storage.keyfile import generated_key_file
 from safety.types import Tier
 
 Status = Literal["ok", "warn", "fail"]
@@ -63,11 +64,18 @@ def check_config(config: Config, *, source: str | None) -> list[Check]:
         note += " (console only: fine for a demo, coachees need Telegram or Slack)"
     note += f"; {config.security.environment}, {_encryption(config)}"
     found = [Check("config", "ok", f"{where}; {note}")]
-    if config.security.environment == "production" and not config.security.encryption_keys:
+    key_file = generated_key_file(config)
+    if config.security.environment == "production" and not config.security.encryption_keys and key_file is None:
         found.append(Check("config", "warn", "encryption at rest is off in production: answers, conversations and "
                                              "messages are stored as plain text; set security.encryption_keys (or "
                                              "COACHBOT_ENCRYPTION_KEYS), then run `coachbot db rotate-key` to "
                                              "encrypt what is already stored (see docs/SECURITY.md)"))
+    if key_file is not None and config.security.environment == "production":
+        found.append(Check("config", "warn", f"the encryption key is in {key_file}"
+                           + ("" if key_file.exists() else " (generated at the first start)")
+                           + ", next to the database: keep a copy somewhere else, because losing it loses the data "
+                             "it encrypts, and a backup holding both files holds the data readable (or set "
+                             "security.encryption_keys; see docs/SECURITY.md)"))
     if not enabled:
         found.append(Check("config", "warn", "no transport is enabled, so `coachbot run` will refuse to start "
                                              "(fine for a machine that only runs admin commands)"))
@@ -80,7 +88,13 @@ def check_config(config: Config, *, source: str | None) -> list[Check]:
 
 def _encryption(config: Config) -> str:
     count = len(config.security.encryption_keys)
-    return f"encryption at rest on ({count} key{'s' if count != 1 else ''})" if count else "encryption at rest off"
+    if count:
+        return f"encryption at rest on ({count} key{'s' if count != 1 else ''})"
+    key_file = generated_key_file(config)
+    if key_file is None:
+        return "encryption at rest off"
+    return (f"encryption at rest on, with the key generated in {key_file}: keep a copy elsewhere, losing it loses "
+            "the data")
 
 
 def _telegram_settings(telegram: TelegramConfig) -> list[Check]:

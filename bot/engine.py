@@ -5,6 +5,7 @@ Nothing here knows about Telegram or Slack; transports hand in InboundMessage an
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -106,7 +107,8 @@ class Engine:
             early = await self._screen_early(msg)
             for attempt in range(3):
                 try:
-                    self._turn(msg, early)
+                    # In a thread: a database lock held elsewhere waits there, never on the event loop.
+                    await asyncio.to_thread(self._turn, msg, early)
                     break
                 except store.StaleConversation:
                     log.warning("conversation changed under a turn; retrying (attempt %d)", attempt + 1)
@@ -122,10 +124,13 @@ class Engine:
         self.flows.registry.spec(flow)
         key = self.address(coachee_id)
         async with self._locks.hold(key):
-            now = self.clock()
-            with self.db.begin() as conn:
-                self.start_flow_in(conn, coachee_id=coachee_id, flow=flow, key=key, now=now)
+            await asyncio.to_thread(self._prompt, coachee_id, flow, key)
         self.listeners.outbox_written()
+
+    def _prompt(self, coachee_id: int, flow: str, key: ConversationKey) -> None:
+        now = self.clock()
+        with self.db.begin() as conn:
+            self.start_flow_in(conn, coachee_id=coachee_id, flow=flow, key=key, now=now)
 
     def address(self, coachee_id: int) -> ConversationKey:
         """Where a coachee is talked to: their latest conversation, or their first registered chat."""
@@ -182,18 +187,21 @@ class Engine:
 
     async def wake_due(self, *, limit: int = 200) -> int:
         """Nudge unanswered questions once, expire them later, and re-ask snoozed check-ins. Returns how many."""
-        with self.db.connect() as conn:
-            keys = store.due_conversations(conn, now=self.clock(), limit=limit)
+        keys = await asyncio.to_thread(self._due_conversations, limit)
         woken = 0
         for key in keys:
             async with self._locks.hold(key):
                 try:
-                    woken += self._wake(key)
+                    woken += await asyncio.to_thread(self._wake, key)
                 except store.StaleConversation:
                     log.info("conversation changed while waking it; it will be looked at again")
         if woken:
             self.listeners.outbox_written()
         return woken
+
+    def _due_conversations(self, limit: int) -> list[ConversationKey]:
+        with self.db.connect() as conn:
+            return list(store.due_conversations(conn, now=self.clock(), limit=limit))
 
     def _wake(self, key: ConversationKey) -> bool:
         now = self.clock()
@@ -243,8 +251,8 @@ class Engine:
         if msg.text is None:
             return None
         try:
-            with self.db.connect() as conn:
-                conversation = store.load_conversation(conn, msg.key)
+            # A read on the loop: under WAL a writer elsewhere never blocks it, and the batch gathers this tick.
+            conversation = self._conversation(msg.key)
             context = conversation.data.recent if conversation is not None else ()
             screening = await self._batch.screen(ScreenRequest.of(msg.text, context=context, at=self.clock()))
         except Exception:
@@ -252,6 +260,10 @@ class Engine:
                         msg.message_id, exc_info=True)
             return None
         return _Early(tuple(context), screening)
+
+    def _conversation(self, key: ConversationKey) -> Conversation | None:
+        with self.db.connect() as conn:
+            return store.load_conversation(conn, key)
 
     def _turn(self, msg: InboundMessage, early: _Early | None = None) -> None:
         now = self.clock()

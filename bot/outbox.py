@@ -183,7 +183,7 @@ class OutboxSender:
 
     async def _sweep(self, transport: str, pacer: Pacer) -> tuple[int, float | None, bool]:
         """Send what may go now, in order per chat; `more` means rows may remain that this look didn't fetch."""
-        rows = self._due(transport)
+        rows = await asyncio.to_thread(self._due, transport)
         with ChatLocks(self.db) as chats:
             return await self._send_rows(rows, transport, pacer, chats)
 
@@ -235,7 +235,8 @@ class OutboxSender:
         """None when delivered; otherwise seconds before this chat may go on (0 once the row is dead)."""
         transport = self.transports.get(row.transport)
         if transport is None:
-            return self._fail(row, DeliveryError("nobody to deliver to: no chat for this person", permanent=True))
+            return await asyncio.to_thread(
+                self._fail, row, DeliveryError("nobody to deliver to: no chat for this person", permanent=True))
         message = Outbound(
             key=ConversationKey(transport=row.transport, user=row.user_id, chat=row.chat_id),
             reply=Reply.model_validate_json(row.payload),
@@ -246,18 +247,22 @@ class OutboxSender:
         except DeliveryError as exc:
             if exc.retry_after is not None and pacer.limits.retry_after_holds_all:
                 pacer.hold(exc.retry_after)  # flood control: the platform wants quiet from the whole bot
-            retry = self._fail(row, exc)
+            # Writes in a thread: a database lock held elsewhere waits there, never on the event loop.
+            retry = await asyncio.to_thread(self._fail, row, exc)
             if exc.unreachable:
-                self._unreachable(row)
+                await asyncio.to_thread(self._unreachable, row)
             return retry
         except Exception as exc:
             log.exception("transport %s raised while sending outbox row %s", row.transport, row.id)
-            return self._fail(row, DeliveryError(type(exc).__name__))
+            return await asyncio.to_thread(self._fail, row, DeliveryError(type(exc).__name__))
+        await asyncio.to_thread(self._sent, row, platform_id)
+        return None
+
+    def _sent(self, row: OutboxRow, platform_id: str | None) -> None:
         with self.db.begin() as conn:
             # the last word to someone erased: once delivered, nothing of them stays
             rows_store.mark_sent(conn, row, at=self.clock(), platform_message_id=platform_id,
                                  erase=row.kind == FAREWELL)
-        return None
 
     def _unreachable(self, row: OutboxRow) -> None:
         """They blocked the bot or left: remember it, and tell their coach once so a person can follow up."""

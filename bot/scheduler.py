@@ -38,7 +38,7 @@ from bot.planning import (
 )
 from bot.storage import jobs as job_store
 from bot.storage import store
-from bot.storage.erasure import purge_expired
+from bot.storage.erasure import purge_expired, purge_strangers
 from bot.storage.jobs import JobRow
 from bot.storage.records import Session
 from bot.types import ConversationKey
@@ -222,9 +222,11 @@ class Scheduler:
 
     def _retention(self, conn: Connection, now: datetime) -> JobOutcome:
         done = purge_expired(conn, now=now, retention=self.config.privacy.retention_after)
+        strangers = purge_strangers(conn, now=now, kept_for=self.config.privacy.strangers_kept_for)
         return job_done(f"free text deleted for {done.coachees} coachees whose programme ended "
                      f"({done.answers} answers, {done.actions} actions, {done.conversations} conversations, "
-                     f"{done.outbox} messages)")
+                     f"{done.outbox} messages); {strangers.conversations} strangers' conversations deleted "
+                     f"({strangers.outbox} messages)")
 
     def _caseload(self, conn: Connection, job: JobRow, now: datetime) -> JobOutcome:
         assert job.coach_id is not None

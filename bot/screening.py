@@ -4,8 +4,11 @@ The learned layer costs milliseconds a message, most of it in one matrix pass th
 messages almost as cheaply as one. Turns of different conversations that arrive together each
 await `screen`; the first schedules a drain, which waits one loop pass so the others can join,
 then screens them all in one `screen_many` on a worker thread. The event loop meanwhile goes on
-with the database work of turns already screened. One batch runs at a time, so the screener
-itself is never called from two threads at once by this class.
+with the database work of turns already screened. One batch runs at a time.
+
+A long message (Slack allows 40,000 characters) is screened in full, never cut short, but in a lane of its
+own: on a second thread, one at a time, so everyone else's turns never wait behind it. The screener is safe to
+call from both threads (the layered screener guards what it remembers).
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from typing import Protocol
 
 from safety.types import Screening, ScreenRequest
 
-__all__ = ["MAX_BATCH", "BatchScreener", "ManyScreener"]
+__all__ = ["LONG_TEXT", "MAX_BATCH", "BatchScreener", "ManyScreener"]
 
 MAX_BATCH = 64
 """More waiting than this go in the next batch: a turn never waits behind a huge one."""
+LONG_TEXT = 2_000
+"""Longer than this (about a page) goes in the long lane."""
 
 
 class ManyScreener(Protocol):
@@ -37,9 +42,15 @@ class BatchScreener:
         self._draining = False
         self._drainer: asyncio.Task[None] | None = None  # held, so the running drain isn't collected
         self._pool: ThreadPoolExecutor | None = None
+        self._long_pool: ThreadPoolExecutor | None = None
 
     async def screen(self, request: ScreenRequest) -> Screening:
         loop = asyncio.get_running_loop()
+        if len(request.text) > LONG_TEXT:
+            if self._long_pool is None:
+                self._long_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screen-long")
+            (result,) = await loop.run_in_executor(self._long_pool, self._screener.screen_many, [request])
+            return result
         future: asyncio.Future[Screening] = loop.create_future()
         self._waiting.append((request, future))
         if not self._draining:
@@ -76,7 +87,8 @@ class BatchScreener:
         return self._pool
 
     def close(self) -> None:
-        """Stop the worker thread (a batch under way finishes first)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        """Stop the worker threads (a batch under way finishes first)."""
+        for pool in (self._pool, self._long_pool):
+            if pool is not None:
+                pool.shutdown(wait=True)
+        self._pool = self._long_pool = None

@@ -402,3 +402,38 @@ def purge_expired(conn: Connection, *, now: datetime, retention: timedelta) -> R
                  "%d messages)", len(ended), answers, actions, conversations, outbox)
     return RetentionReport(coachees=len(ended), answers=answers, actions=actions, conversations=conversations,
                            outbox=outbox)
+
+
+# strangers
+
+class StrangerReport(_Frozen):
+    conversations: int  # strangers' conversations deleted, with their receipts
+    outbox: int  # delivered messages to them, and alerts about them, deleted
+
+
+def purge_strangers(conn: Connection, *, now: datetime, kept_for: timedelta) -> StrangerReport:
+    """Delete what is kept about someone who never joined, once they have been quiet for `kept_for`: their
+    conversation (its remembered turns may hold crisis text), its receipts, delivered replies to them and the
+    delivered alerts that named their platform id. A coach's conversation is not a stranger's. The safety events
+    stay as anonymous counts: cut from the conversation, on the day. Pending messages wait for the outbox."""
+    c, i, o, e = t.conversations, t.identities, t.outbox, t.safety_events
+    coach = select(i.c.id).where(i.c.coach_id.is_not(None), i.c.transport == c.c.transport,
+                                 i.c.external_id == c.c.user_id).exists()
+    quiet = conn.execute(select(c.c.id, c.c.transport, c.c.user_id, c.c.chat_id).where(
+        c.c.coachee_id.is_(None), c.c.updated_at < now - kept_for, ~coach)).all()
+    conversations = outbox = 0
+    for conversation_id, transport, user_id, chat_id in quiet:
+        alerts = [int(x) for x in conn.execute(select(e.c.alert_outbox_id).where(
+            e.c.conversation_id == conversation_id, e.c.alert_outbox_id.is_not(None))).scalars()]
+        to_them = and_(o.c.coachee_id.is_(None), o.c.transport == transport, o.c.user_id == user_id,
+                       o.c.chat_id == chat_id)
+        about_them = o.c.id.in_(alerts) if alerts else false()
+        outbox += int(conn.execute(delete(o).where(o.c.status != "pending", or_(to_them, about_them))).rowcount)
+        for event_id, at in conn.execute(select(e.c.id, e.c.at).where(e.c.conversation_id == conversation_id)).all():
+            conn.execute(update(e).where(e.c.id == event_id).values(conversation_id=None, alert_outbox_id=None,
+                                                                    at=_day(at)))
+        conn.execute(delete(t.inbound_receipts).where(t.inbound_receipts.c.conversation_id == conversation_id))
+        conversations += int(conn.execute(delete(c).where(c.c.id == conversation_id)).rowcount)
+    if conversations:
+        log.info("retention: %d strangers' conversations deleted (%d messages)", conversations, outbox)
+    return StrangerReport(conversations=conversations, outbox=outbox)

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from bot.app import App, build_app
 from bot.cli import main
-from bot.config import Config, ConfigError, SecurityConfig, load_config
+from bot.config import Config, ConfigError, DatabaseConfig, SecurityConfig, load_config
 from bot.storage import crypto, store
 from bot.storage.crypto import EncryptionKeyError, install_keys
 from bot.storage.db import open_engine
@@ -45,6 +45,18 @@ def no_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     install_keys([])
     yield
     install_keys([])
+
+
+@pytest.fixture
+def config(db_url: str) -> Config:
+    """Tests here start from plain text, as a database from before encryption (or with generate_key off) is;
+    the generated key has tests of its own."""
+    return Config.model_validate({"database": {"url": db_url}, "security": {"generate_key": False}})
+
+
+@pytest.fixture
+def default_config(db_url: str) -> Config:
+    return Config(database=DatabaseConfig(url=db_url))
 
 
 def keyed(config: Config, *keys: str) -> Config:
@@ -121,19 +133,63 @@ async def test_with_a_key_no_personal_text_reaches_the_database_file(config: Con
         assert not any(secret in v for values in stored.values() for v in values)
 
 
-async def test_without_a_key_the_same_walk_is_stored_as_plain_text(config: Config, screener: MarkerScreener) -> None:
-    """The demo's zero set-up, and the control for the test above: the same words do reach the file."""
+async def test_without_a_configured_key_sqlite_generates_one_and_postgresql_stores_plain_text(
+    default_config: Config, screener: MarkerScreener
+) -> None:
+    """The embedded default is encrypted with no set-up: a key generated into a 0600 file next to the database.
+    PostgreSQL has no such place, so there the same walk is stored as plain text (doctor warns in production)."""
+    config = default_config
     h = make_harness(config, screener)
     await walk(h)
     answers, _, _, _ = read_back(h.app, h.coachee_id)
     h.app.db.dispose()
     assert answers["goal"] == ANSWERS["goal"]
     stored = raw_values(config)
-    assert not any(v.startswith("fernet:") for values in stored.values() for v in values)
+    values = [v for column in stored.values() for v in column]
+    if not config.database.url.startswith("sqlite"):
+        assert not any(v.startswith("fernet:") for v in values)
+        for secret in SECRETS:
+            assert any(secret in v for v in values)
+        return
+    key_file = db_path(config).with_name("coachbot.db.key")
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert oct(db_path(config).stat().st_mode & 0o777) == "0o600"
+    assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in db_path(config).parent.glob("coachbot.db*"))
+    assert all(stored[column] for column in COLUMNS) and all(v.startswith("fernet:") for v in values)
     on_disk = raw_bytes(config)
+    key = Fernet(key_file.read_text().strip().encode())
+    clear = [key.decrypt(v.removeprefix("fernet:").encode()).decode() for v in values]
     for secret in SECRETS:
-        assert any(secret in v for values in stored.values() for v in values)
-        assert secret.encode() in on_disk or not on_disk  # on_disk is empty only on PostgreSQL
+        assert secret.encode() not in on_disk
+        assert any(secret in v for v in clear), "the words are there, under the generated key"
+    # A restart finds the same key: everything reads back, and no second key is made.
+    install_keys([])
+    again = build_app(config, screener=screener)
+    assert read_back(again, h.coachee_id)[0] == answers
+    again.db.dispose()
+    assert list(db_path(config).parent.glob("*.key")) == [key_file]
+
+
+@pytest.mark.sqlite_only
+def test_a_looser_database_or_key_file_is_made_private_at_start(default_config: Config) -> None:
+    config = default_config
+    build_app(config).db.dispose()
+    key_file = db_path(config).with_name("coachbot.db.key")
+    db_path(config).chmod(0o644)
+    key_file.chmod(0o644)
+    build_app(config).db.dispose()
+    assert {oct(p.stat().st_mode & 0o777) for p in (db_path(config), key_file)} == {"0o600"}
+
+
+@pytest.mark.sqlite_only
+def test_a_damaged_key_file_is_one_clear_line_and_nothing_is_overwritten(default_config: Config) -> None:
+    config = default_config
+    build_app(config).db.dispose()
+    key_file = db_path(config).with_name("coachbot.db.key")
+    key_file.write_text("not a key\n")
+    with pytest.raises(ConfigError, match="doesn't hold an encryption key"):
+        build_app(config)
+    assert key_file.read_text() == "not a key\n"
 
 
 def seed(app: App, *, answer: str, action: str, reply: str) -> int:
@@ -255,7 +311,7 @@ def test_a_wrong_key_is_one_clear_line_without_the_key(
     app.db.dispose()
 
     toml = tmp_path / "coachbot.toml"
-    toml.write_text(f'[database]\nurl = "{config.database.url}"\n')
+    toml.write_text(f'[database]\nurl = "{config.database.url}"\n[security]\ngenerate_key = false\n')
     for keys in (KEY_B, ""):
         monkeypatch.setenv("COACHBOT_ENCRYPTION_KEYS", keys)
         assert main(["--config", str(toml), "outbox"]) == 2
@@ -300,7 +356,7 @@ def test_new_key_prints_a_usable_key_and_touches_nothing(
 def test_rotate_key_without_a_key_says_what_to_do(
         config: Config, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     toml = tmp_path / "coachbot.toml"
-    toml.write_text(f'[database]\nurl = "{config.database.url}"\n')
+    toml.write_text(f'[database]\nurl = "{config.database.url}"\n[security]\ngenerate_key = false\n')
     assert main(["--config", str(toml), "db", "rotate-key"]) == 2
     err = capsys.readouterr().err
     assert "no encryption key is configured" in err and "coachbot db new-key" in err

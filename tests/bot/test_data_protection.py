@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from bot.coachee_desk import MY_DATA_FILE
-from bot.config import Config, PrivacyConfig
+from bot.config import Config, DatabaseConfig, PrivacyConfig, SafetyConfig, SecurityConfig
 from bot.digest import build_digest, queue_digest
 from bot.storage import jobs as job_store
 from bot.storage import store
@@ -256,8 +256,19 @@ async def test_a_stopped_coachee_can_still_get_their_data_and_erase_it(harness: 
     assert linked_to(harness, subject.coachee_id) == []
 
 
+@pytest.fixture
+async def plain_harness(config: Config, screener: MarkerScreener) -> AsyncIterator[Harness]:
+    """No encryption at rest, so the words can be looked for in the file's bytes (encrypted, they never are)."""
+    h = make_harness(config.model_copy(update={"security": SecurityConfig(generate_key=False)}), screener)
+    await h.transport.start(h.app.engine.handle)
+    yield h
+    h.app.engine.close()
+    h.app.db.dispose()
+
+
 @pytest.mark.sqlite_only
-async def test_after_forget_the_sqlite_files_keep_no_readable_copy_of_their_words(harness: Harness) -> None:
+async def test_after_forget_the_sqlite_files_keep_no_readable_copy_of_their_words(plain_harness: Harness) -> None:
+    harness = plain_harness
     path = Path(str(make_url(harness.app.config.database.url).database))
 
     def on_disk() -> bytes:
@@ -340,3 +351,48 @@ async def test_the_daily_job_deletes_free_text_once_a_programme_is_over_by_the_r
     # One job a day: two done, the next one planned for tomorrow at 03:00 London time.
     assert [j.status for j in jobs] == ["done", "done", "pending"]
     assert jobs[-1].due_at == datetime(2026, 12, 22, 3, 0, tzinfo=UTC)
+
+
+async def test_the_daily_job_deletes_what_is_kept_about_a_stranger_once_they_have_been_quiet_a_while(
+    db_url: str, screener: MarkerScreener
+) -> None:
+    config = Config(database=DatabaseConfig(url=db_url), privacy=PrivacyConfig(strangers_kept_for=timedelta(days=3)),
+                    safety=SafetyConfig(alert="coach+safeguarding", safeguarding_contact="2"))
+    h = make_harness(config, screener)
+    await h.transport.start(h.app.engine.handle)
+    clock = Clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    h.use_clock(clock)
+    with h.app.db.begin() as conn:
+        lead = store.add_coach(conn, name="Safeguarding Lead", at=clock.now)
+        store.add_identity(conn, transport="memory", external_id="lead", coach_id=lead.id)
+    stranger, words = "tg-5550123", "the Quillfeather ward stockroom at night"
+    await h.say(f"{words} [crisis]", user=stranger)
+    await h.say("hello?", user=stranger)
+    await h.say("hello", user="c1")  # a coach's own conversation is not a stranger's
+    assert "Safety alert: someone who is not yet registered (memory user tg-5550123)" in h.transport.texts_to("lead")[0]
+    kept = {name for name, _ in holding(h, [stranger])}
+    assert {"conversations", "outbox"} <= kept
+    h.app.planner.plan_all()
+
+    clock.now = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)  # two days quiet: kept
+    await h.say("hi [crisis]", user="tg-other")  # someone else, still within the time
+    assert await h.app.scheduler.run_due() >= 1
+    assert {name for name, _ in holding(h, [stranger])} == kept
+
+    clock.now = datetime(2026, 11, 6, 10, 0, tzinfo=UTC)  # past three days quiet, and the next daily job is due
+    assert await h.app.scheduler.run_due() >= 1
+    assert holding(h, [stranger, words]) == []
+    assert receipts(h, stranger) == set()
+    assert {name for name, _ in holding(h, ["tg-other"])} >= {"conversations"}  # not quiet long enough yet
+    with h.app.db.connect() as conn:
+        users = set(conn.execute(select(metadata.tables["conversations"].c.user_id)).scalars())
+        events = [dict(e) for e in conn.execute(select(metadata.tables["safety_events"])).mappings()]
+    assert users == {"c1", "tg-other"}
+    # Their safety event stays, as an anonymous count on the day.
+    (theirs,) = [e for e in events if e["conversation_id"] is None]
+    assert (theirs["tier"], theirs["action"], theirs["alert_outbox_id"]) == ("crisis", "stranger_signposted", None)
+    assert (theirs["at"].hour, theirs["at"].minute) == (0, 0)
+    # Writing again, they start afresh and are still signposted.
+    assert "not a crisis service" in await h.texts("help [crisis]", user=stranger)
+    h.app.engine.close()
+    h.app.db.dispose()

@@ -333,7 +333,7 @@ def test_run_checks_only_calls_enabled_transports(db_url: str, fake_slack: FakeS
 
 def test_production_without_an_encryption_key_warns(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    production = sqlite_toml(tmp_path, '[security]\nenvironment = "production"\n')
+    production = sqlite_toml(tmp_path, '[security]\nenvironment = "production"\ngenerate_key = false\n')
     code, out, _ = doctor_cli(tmp_path, production, capsys=capsys)
     assert code == 0, "a warning, not a failure"
     (warning,) = lines(out, "warn", "config")
@@ -348,6 +348,20 @@ def test_production_without_an_encryption_key_warns(
     assert key not in out
 
     monkeypatch.delenv("COACHBOT_ENCRYPTION_KEYS")
-    code, out, _ = doctor_cli(tmp_path, sqlite_toml(tmp_path), capsys=capsys)
+    code, out, _ = doctor_cli(tmp_path, sqlite_toml(tmp_path, '[security]\ngenerate_key = false\n'), capsys=capsys)
     assert code == 0 and not lines(out, "warn", "config"), "the demo needs no key"
     assert "development, encryption at rest off" in lines(out, "ok", "config")[0]
+
+
+def test_the_generated_key_is_named_with_a_warning_that_losing_it_loses_the_data(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = doctor_cli(tmp_path, sqlite_toml(tmp_path), capsys=capsys)
+    (ok,) = lines(out, "ok", "config")
+    assert code == 0 and not lines(out, "warn", "config")
+    assert "encryption at rest on, with the key generated in" in ok and ".db.key" in ok and "loses the data" in ok
+    production = sqlite_toml(tmp_path, '[security]\nenvironment = "production"\n')
+    code, out, _ = doctor_cli(tmp_path, production, capsys=capsys)
+    (warning,) = lines(out, "warn", "config")
+    assert code == 0 and ".db.key" in warning and "losing it loses the data" in warning
+    assert "encryption at rest is off" not in out
+    assert not list(tmp_path.glob("*.key")), "doctor looks; it doesn't make a key"

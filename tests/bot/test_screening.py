@@ -81,6 +81,36 @@ async def test_the_screen_runs_off_the_event_loop() -> None:
     assert threading.get_ident() not in screener.threads
 
 
+async def test_a_very_long_message_is_screened_whole_without_holding_up_anyone_else(
+        harness: Harness, screener: MarkerScreener) -> None:
+    """A 40,000-character message: screened in full, on a lane of its own, while other coachees' turns go on."""
+    released = threading.Event()
+    seen: list[int] = []
+    real = screener.screen_many
+
+    def screen_many(requests: Sequence[ScreenRequest]) -> list[Screening]:
+        seen.extend(len(r.text) for r in requests)
+        if any(len(r.text) > 10_000 for r in requests) and not released.wait(timeout=10):
+            raise AssertionError("never released")
+        return real(requests)
+
+    screener.screen_many = screen_many  # type: ignore[method-assign]
+    huge = "I keep going over the rota in my head. " * 1_000 + "[crisis]"
+    assert len(huge) > 39_000
+    long_turn = asyncio.ensure_future(harness.transport.receive(harness.transport.message("u1", huge)))
+    while len(huge) not in seen:
+        await asyncio.sleep(0.01)
+    # The long one is still being screened; another person's turn goes through meanwhile.
+    await asyncio.wait_for(harness.transport.receive(harness.transport.message("someone", "hello there")), 5)
+    assert not long_turn.done()
+    await harness.app.outbox.deliver_due()
+    assert "invite code" in harness.transport.texts_to("someone")[0]
+    released.set()
+    await asyncio.wait_for(long_turn, 10)
+    await harness.app.outbox.deliver_due()
+    assert "not a crisis service" in harness.transport.texts_to("u1")[-1], "screened whole: the end was read"
+
+
 async def test_a_failed_batch_fails_its_turns_and_the_next_batch_still_runs() -> None:
     screener = Recording()
     screener.fail_next = True

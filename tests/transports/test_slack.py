@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import time
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,6 +18,7 @@ import aiohttp
 import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from bot.app import App
 from bot.config import Config, ConfigError, SlackConfig
@@ -250,6 +255,49 @@ async def test_a_turn_that_stores_nothing_gets_a_500_and_slacks_retry_is_handled
     assert await slack.deliver() == 1
     assert len(slack.posts(STRANGER_DM)) == 1
     assert all("private words" not in r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+
+
+def unsigned_post(url: str, *, timeout: float, after: float) -> int:
+    time.sleep(after)
+    request = urllib.request.Request(url, data=b"{}", headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+@pytest.mark.sqlite_only
+async def test_a_write_lock_held_elsewhere_never_holds_the_event_loop(slack: SlackHarness) -> None:
+    """Another process holds SQLite's write lock: a turn waits for it in its thread, while the loop goes on
+    answering, so an unsigned request still gets its 401 at once and a signed one is acknowledged in time."""
+    path = make_url(slack.app.config.database.url).database
+    assert path is not None
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the write lock, as a second process holding a transaction open
+    try:
+        signed = asyncio.ensure_future(slack.dm("hello"))
+        while not slack.seen:  # the turn has begun, and waits on the lock
+            await asyncio.sleep(0.01)
+        # From another thread, a moment later (the turn has reached the lock by then), so its timeout (well
+        # under the database's 10 s busy timeout) runs even if the loop were stuck.
+        assert await asyncio.to_thread(unsigned_post, slack.url, timeout=3.0, after=0.5) == 401
+        assert await asyncio.wait_for(signed, timeout=3) == 200, "acknowledged while the turn still waits"
+        with slack.app.db.connect() as conn:
+            assert conn.execute(select(t.inbound_receipts)).first() is None, "the lock is still held"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    async def replied() -> bool:
+        await slack.deliver()
+        return bool(slack.posts(STRANGER_DM))
+
+    for _ in range(200):
+        if await replied():
+            break
+        await asyncio.sleep(0.05)
+    assert "invite code" in slack.posts(STRANGER_DM)[0]["text"]
 
 
 @pytest.mark.parametrize("options", [{"wrong_secret": True}, {"stale": True}], ids=["bad-signature", "stale"])
