@@ -8,6 +8,8 @@ Only private chats are served: coaching talk is personal, so a group chat gets n
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
 import logging
 import re
 import time
@@ -16,10 +18,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from aiohttp import web
 from telegram import BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import AIORateLimiter, ApplicationBuilder
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import TelegramConfig
@@ -27,7 +30,7 @@ from bot.logs import keep_libraries_quiet
 from bot.markup import telegram_html
 from bot.ratelimit import RateLimits
 from bot.transports.base import DeliveryError, InboundHandler, TransportSetupError, TurnFailed
-from bot.transports.retry import DEFAULT_BACKOFF, Backoff, HoldAndRetry
+from bot.transports.retry import DEFAULT_BACKOFF, Backoff
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 from bot.wording import EngineWording
 
@@ -57,6 +60,8 @@ MEDIA_KINDS = (
     "contact", "poll", "dice", "game", "story", "paid_media", "invoice",
 )
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_WEBHOOK_BODY = 1024 * 1024  # an update is a few kilobytes; anything over this is refused unread
 # not said: the operator's setup error
 TOKEN_REJECTED = "Telegram rejected the bot token (check telegram.token or COACHBOT_TELEGRAM_TOKEN)"
 
@@ -78,10 +83,13 @@ class TelegramTransport:
     one message, not the database) is skipped, after `backoff.give_up_after` seconds and logged, so it can't stall
     every chat for good.
 
-    Webhook mode has a limit: PTB's webhook server answers Telegram 200 before the turn runs, so Telegram
-    never redelivers. There a failed turn is held in memory and handed over again with the same backoff,
-    later messages from its chat waiting behind it, and dropped (logged) after `backoff.give_up_after` seconds; a
-    message still held when the process stops is lost (stop() gives held ones a last try and logs the rest).
+    Webhook mode serves our own route (not PTB's webhook server, which answers 200 before any handler runs):
+    the secret token is compared first and a body over 1 MB refused before it is read, then the update is
+    handed to the engine and answered 200 only once its turn has committed. A turn that couldn't be stored is
+    answered 503, so Telegram delivers it again (a redelivery of a stored turn is recognised by its receipt);
+    one that keeps failing for another reason is given up after `backoff.give_up_after` seconds like a polled
+    one. Telegram is asked for one connection at a time (`max_connections=1`), so each chat's order holds, and
+    a crash anywhere before the 200 loses nothing: Telegram still has the update.
     """
 
     name = TRANSPORT
@@ -114,8 +122,6 @@ class TelegramTransport:
             .job_queue(None)
             .build()
         )
-        self.application.add_handler(TypeHandler(Update, self._on_update))
-        self.application.add_error_handler(self._on_error)
         self._handler: InboundHandler | None = None
         self._initialized = False
         self._init_lock = asyncio.Lock()
@@ -126,9 +132,9 @@ class TelegramTransport:
         self._busy = False  # handing an update over: stop() lets that finish rather than cancel it
         self._failing: tuple[int, float] | None = None  # an update whose turn failed, and since when
         self._answered: deque[str] = deque(maxlen=100)  # button presses answered (a failed turn's comes again)
-        # webhook mode: turns that failed after PTB's server had already answered Telegram
-        self._webhook_held = HoldAndRetry(TRANSPORT, backoff=backoff)
-
+        # webhook mode
+        self._runner: web.AppRunner | None = None
+        self._webhook_lock = asyncio.Lock()  # one update at a time, in the order they came
     # lifecycle
 
     async def start(self, handler: InboundHandler) -> None:
@@ -137,7 +143,6 @@ class TelegramTransport:
         if self._handler is not None:
             raise RuntimeError("the Telegram transport is already started")
         self._handler = handler
-        self._webhook_held.attach(handler)
         try:
             try:
                 await self._initialize()
@@ -146,14 +151,10 @@ class TelegramTransport:
             await self._register_commands()
             self._check_username()
             if self.config.mode == "webhook":
-                await self.application.start()
-                updater = self.application.updater
-                assert updater is not None
-                await updater.start_webhook(
-                    listen=self.config.listen, port=self.config.port, url_path=self.config.webhook_path,
-                    webhook_url=self.config.webhook_url, secret_token=self.config.secret_token,
-                    allowed_updates=list(ALLOWED_UPDATES), drop_pending_updates=False,
-                )
+                await self._serve_webhook()
+                await self.application.bot.set_webhook(
+                    url=self.config.webhook_url, secret_token=self.config.secret_token, max_connections=1,
+                    allowed_updates=list(ALLOWED_UPDATES), drop_pending_updates=False)
             else:
                 # Telegram refuses getUpdates while a webhook is set; removing it keeps the pending updates.
                 await self.application.bot.delete_webhook(drop_pending_updates=False)
@@ -166,15 +167,13 @@ class TelegramTransport:
 
     async def stop(self) -> None:
         """Stop receiving and close. Polling: an update being handed over finishes, and Telegram is told which
-        updates were handled. Webhook: the updates PTB already received finish, and held ones get a last try."""
+        updates were handled. Webhook: the server closes (a turn under way finishes first); the webhook stays
+        set, so Telegram keeps what comes meanwhile for the next start."""
         app = self.application
         await self._stop_polling()
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await self._webhook_held.close()
-        self._webhook_held.attach(None)
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
         await app.shutdown()
         self._initialized = False
         self._handler = None
@@ -303,9 +302,55 @@ class TelegramTransport:
         if query is not None:
             await self._show_choice(query)
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Webhook mode, through PTB's Application: Telegram already has its 200, so a failed turn is held."""
-        await self._receive(update, self._webhook_held.hand_over)
+    # receiving by webhook
+
+    async def _serve_webhook(self) -> None:
+        server = web.Application(client_max_size=MAX_WEBHOOK_BODY)
+        server.router.add_post(self.config.webhook_path, self._webhook_request)
+        self._runner = web.AppRunner(server, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
+        log.info("telegram: serving the webhook on http://%s:%s%s", self.config.listen, self.port,
+                 self.config.webhook_path)
+
+    @property
+    def port(self) -> int:
+        """The bound webhook port (useful when the config asks for port 0)."""
+        if self._runner is not None:
+            for address in self._runner.addresses:
+                if isinstance(address, tuple):
+                    return int(address[1])
+        return self.config.port
+
+    async def _webhook_request(self, request: web.Request) -> web.Response:
+        """One update from Telegram: 200 only once its turn is stored; see the class docstring."""
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, self.config.secret_token.encode("ascii")):
+            return web.Response(status=403, text="wrong secret token")
+        if request.content_length is not None and request.content_length > MAX_WEBHOOK_BODY:
+            return web.Response(status=413, text="too large")
+        try:
+            data = json.loads(await request.read())
+            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
+        except web.HTTPRequestEntityTooLarge:
+            return web.Response(status=413, text="too large")
+        except Exception as exc:  # not JSON, or not an update; never quoted (it may hold someone's words)
+            log.warning("telegram: a webhook body could not be read (%s)", type(exc).__name__)
+            update = None
+        if update is None:
+            return web.Response(status=400, text="not an update")
+        handler = self._handler
+        if handler is None:
+            return web.Response(status=503, text="stopping")
+        async with self._webhook_lock:
+            try:
+                await self._receive(update, handler)
+            except TurnFailed as exc:
+                if not self._give_up(update.update_id, exc):
+                    return web.Response(status=503, text="not stored; send it again")
+            except Exception:
+                log.exception("telegram: update %s failed and is skipped", update.update_id)
+        return web.Response(status=200)
 
     async def _answer(self, query: CallbackQuery) -> None:
         """Stop the button's spinner."""
@@ -336,11 +381,6 @@ class TelegramTransport:
         except TelegramError as exc:
             log.warning("telegram: couldn't mark the chosen button on message %s: %s", message.message_id,
                         exc.message)
-
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """PTB calls this for anything a handler raised: log it and carry on receiving."""
-        update_id = update.update_id if isinstance(update, Update) else None
-        log.error("telegram: update %s failed", update_id, exc_info=context.error)
 
     # sending
 

@@ -309,6 +309,31 @@ async def test_webhook_refuses_requests_without_the_secret_token(rig: Rig) -> No
     await reply_to(kim, "invite code")
     assert rig.receipts() == ["m:7007:3"]
     assert (await kim.state())["webhook"] == {"url": url, "has_secret_token": True}
+    assert (await kim.state())["webhookMaxConnections"] == 1  # one update at a time: each chat's order holds
+
+
+async def test_webhook_refuses_a_body_over_1_mb_unread_and_the_secret_is_checked_first(rig: Rig) -> None:
+    url = await start_webhook(rig)
+    kim = rig.user(7017, "Kim")
+    huge = private_update(1, 7017, "x" * (1024 * 1024 + 1))
+    async with httpx.AsyncClient(trust_env=False, timeout=10.0) as http:
+        unsigned = await http.post(url, json=huge)
+        too_big = await http.post(url, json=huge, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+
+        async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: refused as it goes past 1 MB
+            yield b'{"update_id": 2, "padding": "'
+            for _ in range(2 * 1024):
+                yield b"y" * 1024
+            yield b'"}'
+
+        streamed = await http.post(url, content=chunks(), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET,
+                                                                   "Content-Type": "application/json"})
+        fine = await http.post(url, json=private_update(3, 7017, "hello"),
+                               headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert (unsigned.status_code, too_big.status_code, streamed.status_code, fine.status_code) == (
+        403, 413, 413, 200)
+    await reply_to(kim, "invite code")
+    assert rig.receipts() == ["m:7017:3"]
 
 
 async def test_webhook_mode_round_trip(rig: Rig) -> None:
@@ -466,7 +491,7 @@ async def test_a_message_that_keeps_failing_for_its_own_sake_is_given_up_so_the_
     await eventually(both_confirmed)
 
 
-async def test_in_webhook_mode_a_turn_that_could_not_be_stored_is_held_and_handed_over_again(
+async def test_in_webhook_mode_a_turn_that_could_not_be_stored_is_answered_503_and_telegram_sends_it_again(
     rig: Rig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[str] = []
@@ -487,8 +512,9 @@ async def test_in_webhook_mode_a_turn_that_could_not_be_stored_is_held_and_hande
     await reply_to(kim, "invite code")
     first, again = seen
     assert first == again
-    # PTB's webhook server had answered 200 before the turn ran, so Telegram never sent it again.
-    assert [d["status"] for d in (await kim.state())["webhookDeliveries"]] == [200]
+    # Not stored, so not acknowledged: Telegram delivered it again, and the second time it was stored.
+    assert [d["status"] for d in (await kim.state())["webhookDeliveries"]] == [503, 200]
+    assert rig.receipts() == [first]
 
 
 # sending

@@ -59,6 +59,7 @@ const compat = {
   files: new Map(), // file_id -> {token, file_id, file_unique_id, file_path, buffer, mime_type, ...}
   webhookDeliveries: [], // {token, update_id, url, status, error, secret_sent, time}
   webhookChains: new Map(), // token -> Promise (deliveries are sequential per bot, like Telegram)
+  webhookInFlight: new Map(), // token -> the delivery attempt waiting for an answer
   failures: [], // scripted Bot API errors: {token, method, chat_id, error_code, description, retry_after, times}
   failedCalls: [], // {token, method, chat_id, error_code, time}: calls answered with a scripted error
   fileCounter: 1,
@@ -200,39 +201,56 @@ TelegramServer.prototype.addUserCallback = function addUserCallback(callbackQuer
 // update ids only after the await (concurrent deliveries could share ids).
 // Now: ids/storage are updated synchronously; webhook delivery is queued
 // (sequential per bot), carries the secret header, never throws, and every
-// attempt is recorded in compat.webhookDeliveries. Failed deliveries are NOT
-// retried (real Telegram would retry).
+// attempt is recorded in compat.webhookDeliveries. A failed delivery (no
+// answer, or a status outside 2xx) is tried again after a short wait, as
+// Telegram does, and the updates behind it wait for it; the one being sent
+// is in compat.webhookInFlight until it has an answer.
 // ---------------------------------------------------------------------------
+const WEBHOOK_RETRY_MS = Number(process.env.TELEGRAM_EMULATOR_WEBHOOK_RETRY_MS || 250);
+const WEBHOOK_TRIES = Number(process.env.TELEGRAM_EMULATOR_WEBHOOK_TRIES || 240);
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+async function postUpdate(webhook, token, payload) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (webhook.secret_token) headers['X-Telegram-Bot-Api-Secret-Token'] = String(webhook.secret_token);
+  const record = {
+    token, update_id: payload.update_id, url: webhook.url, status: null, error: null,
+    secret_sent: Boolean(webhook.secret_token), time: Date.now(),
+  };
+  compat.webhookInFlight.set(token, record);
+  try {
+    const resp = await axios({
+      url: webhook.url,
+      method: 'POST',
+      data: payload,
+      headers,
+      timeout: 30000,
+      proxy: false, // never route local webhook calls through an env proxy
+      validateStatus: () => true, // a 4xx/5xx is a result to record, not an exception
+    });
+    record.status = resp.status;
+  } catch (err) {
+    record.error = String((err && err.message) || err);
+  }
+  compat.webhookInFlight.delete(token);
+  compat.webhookDeliveries.push(record);
+  return record;
+}
+
 function deliverToWebhook(server, webhook, update) {
   const token = update.botToken;
   const payload = TelegramServer.formatUpdate(update);
   const previous = compat.webhookChains.get(token) || Promise.resolve();
   const next = previous.then(async () => {
-    const headers = { 'Content-Type': 'application/json' };
-    if (webhook.secret_token) headers['X-Telegram-Bot-Api-Secret-Token'] = String(webhook.secret_token);
-    const record = {
-      token, update_id: payload.update_id, url: webhook.url, status: null, error: null,
-      secret_sent: Boolean(webhook.secret_token), time: Date.now(),
-    };
-    try {
-      const resp = await axios({
-        url: webhook.url,
-        method: 'POST',
-        data: payload,
-        headers,
-        timeout: 10000,
-        proxy: false, // never route local webhook calls through an env proxy
-        validateStatus: () => true, // a 4xx/5xx is a result to record, not an exception
-      });
-      record.status = resp.status;
-    } catch (err) {
-      record.error = String((err && err.message) || err);
+    for (let attempt = 1; attempt <= WEBHOOK_TRIES; attempt += 1) {
+      const hook = server.webhooks[token] || webhook; // a restarted bot sets it again
+      const record = await postUpdate(hook, token, payload);
+      server.emit('WebhookDelivered', record);
+      if (!record.error && record.status >= 200 && record.status <= 299) return;
+      process.stderr.write(`webhook delivery failed (attempt ${attempt}): ${JSON.stringify(record)}\n`);
+      if (!server.webhooks[token]) return; // the webhook was removed: Telegram keeps it for getUpdates
+      await sleep(WEBHOOK_RETRY_MS);
     }
-    if (record.error || record.status < 200 || record.status > 299) {
-      process.stderr.write(`webhook delivery failed: ${JSON.stringify(record)}\n`);
-    }
-    compat.webhookDeliveries.push(record);
-    server.emit('WebhookDelivered', record);
   });
   compat.webhookChains.set(token, next);
 }
@@ -654,7 +672,9 @@ function compatRoutes(app, server) {
         chatActions: compat.chatActions.filter(byToken),
         callbackAnswers: compat.callbackAnswers.filter(byToken),
         webhookDeliveries: compat.webhookDeliveries.filter(byToken),
+        webhookInFlight: compat.webhookInFlight.get(token) || null,
         webhook: hook ? { url: hook.url, has_secret_token: Boolean(hook.secret_token) } : null,
+        webhookMaxConnections: hook && hook.max_connections !== undefined ? Number(hook.max_connections) : null,
         commands: [...compat.commands.entries()]
           .filter(([k]) => k.startsWith(`${token}|`))
           .map(([k, v]) => ({ scope: JSON.parse(k.split('|')[1]), language_code: k.split('|')[2], commands: v })),
