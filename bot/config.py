@@ -13,7 +13,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.durations import parse_duration
 from safety.types import ServiceEntry, default_services
@@ -214,6 +214,15 @@ class GroupsConfig(_Section):
         return ScheduleConfig._clock(value)
 
 
+class LimitsConfig(_Section):
+    """Per sender: a burst of messages, then this many a minute (docs/SECURITY.md); over it, a message is still
+    screened and recorded, and the sender told once to slow down. Pending replies per chat are capped too."""
+
+    inbound_burst: int = Field(default=40, ge=1)
+    inbound_per_minute: float = Field(default=60.0, gt=0)
+    pending_replies_per_chat: int = Field(default=20, ge=1)
+
+
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     console: ConsoleConfig = ConsoleConfig()
@@ -224,6 +233,7 @@ class Config(_Section):
     privacy: PrivacyConfig = PrivacyConfig()
     security: SecurityConfig = SecurityConfig()
     groups: GroupsConfig = GroupsConfig()
+    limits: LimitsConfig = LimitsConfig()
 
 
 # Secrets may live in the environment instead of the file: (section, key) -> variable.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -22,13 +23,16 @@ from bot.coachee_desk import FORGET_PAYLOAD, CoacheeDesk
 from bot.commands import COMMANDS, coach_words, handler_name
 from bot.config import Config
 from bot.flow_steps import FlowSteps
+from bot.inbound_limit import take
 from bot.listeners import NO_LISTENERS, EngineListeners, PromptRefused
 from bot.locks import KeyedLocks
 from bot.safety_desk import SafetyDesk
 from bot.screening import BatchScreener
+from bot.storage import outbox as outbox_rows
 from bot.storage import store
+from bot.storage.dead_inbound import add_dead
 from bot.storage.erasure import FAREWELL, scrub_freed_pages
-from bot.storage.records import Conversation, Identity
+from bot.storage.records import SAFETY_REPLY_PRIORITY, Conversation, Identity
 from bot.transports.base import TurnFailed
 from bot.turn import TurnState, database_unavailable, utc_now
 from bot.types import ConversationKey, InboundMessage, Reply
@@ -38,6 +42,10 @@ from safety.routing import SafetyRouter
 from safety.types import Screening, ScreenRequest, Tier, Turn
 
 log = logging.getLogger(__name__)
+
+DEAD_AFTER_TRIES = 3
+"""A message whose turn fails this often for a reason of its own is set aside, so it can't hold up its chat."""
+REMEMBERED_FAILURES = 1000
 
 RECENT_TURNS = 6
 INVITE_TRIES = 5
@@ -88,6 +96,7 @@ class Engine:
         self.listeners = listeners
         self.wording = wording or EngineWording.load()
         self._locks = KeyedLocks()
+        self._failed_tries: OrderedDict[str, int] = OrderedDict()  # message id -> failed turns, this process
         self._steps = FlowSteps(wording=self.wording, config=config, flows=flows, listeners=listeners)
         self._coachee_desk = CoacheeDesk(wording=self.wording, config=config, flows=flows, listeners=listeners,
                                          steps=self._steps)
@@ -114,10 +123,47 @@ class Engine:
                     log.warning("conversation changed under a turn; retrying (attempt %d)", attempt + 1)
                 except Exception as exc:
                     log.exception("turn failed for %s message %s", msg.key.transport, msg.message_id)
-                    raise TurnFailed(type(exc).__name__, retryable=database_unavailable(exc)) from exc
+                    retryable = database_unavailable(exc)
+                    if not retryable and await self._set_aside(msg, exc):
+                        break
+                    raise TurnFailed(type(exc).__name__, retryable=retryable) from exc
             else:
                 raise TurnFailed("conversation kept changing underneath", retryable=False)
         self.listeners.outbox_written()
+
+    async def _set_aside(self, msg: InboundMessage, exc: Exception) -> bool:
+        """The same message failed DEAD_AFTER_TRIES times for a reason of its own: keep it aside, tell the sender
+        kindly, and let the platform move on. False (the turn stays failed) before then, or if that fails too."""
+        tries = self._failed_tries.pop(msg.message_id, 0) + 1
+        self._failed_tries[msg.message_id] = tries
+        while len(self._failed_tries) > REMEMBERED_FAILURES:
+            self._failed_tries.popitem(last=False)
+        if tries < DEAD_AFTER_TRIES:
+            return False
+        try:
+            await asyncio.to_thread(self._store_aside, msg, type(exc).__name__)
+        except Exception:
+            log.exception("%s message %s could not be set aside either", msg.key.transport, msg.message_id)
+            return False
+        self._failed_tries.pop(msg.message_id, None)
+        log.error("%s message %s failed %d times (%s): set aside, and the sender told", msg.key.transport,
+                  msg.message_id, tries, type(exc).__name__)
+        return True
+
+    def _store_aside(self, msg: InboundMessage, reason: str) -> None:
+        now = self.clock()
+        with self.db.begin() as conn:
+            if not store.record_receipt(conn, transport=msg.key.transport, message_id=msg.message_id, at=now):
+                return  # stored after all, by another try
+            conversation = store.load_conversation(conn, msg.key)
+            if conversation is not None:  # so the receipt goes with the person's data
+                store.link_receipt(conn, transport=msg.key.transport, message_id=msg.message_id,
+                                   conversation_id=conversation.id)
+            sender = store.find_sender(conn, transport=msg.key.transport, external_id=msg.key.user)
+            coachee_id = sender.coachee.id if sender is not None and sender.coachee is not None else None
+            add_dead(conn, msg, coachee_id=coachee_id, reason=reason, at=now)
+            store.add_outbox(conn, to=msg.key, replies=[Reply(text=self.wording.not_taken_in)], kind="reply",
+                             at=now, coachee_id=coachee_id, priority=SAFETY_REPLY_PRIORITY)
 
     async def prompt(self, coachee_id: int, flow: str) -> None:
         """Start a flow now, as `coachbot prompt` does. Never while on a safety hold."""
@@ -301,8 +347,12 @@ class Engine:
                 self._remember(turn)
                 turn.conversation = turn.conversation.model_copy(
                     update={"wake_at": self._steps.wake_at(turn.conversation.data, now)})
+                risky = screening is not None and screening.tier >= Tier.CHECK
                 store.add_outbox(conn, to=msg.key, replies=turn.replies, kind="reply", at=now,
-                                 coachee_id=turn.coachee.id if turn.coachee else None)
+                                 coachee_id=turn.coachee.id if turn.coachee else None,
+                                 priority=SAFETY_REPLY_PRIORITY if risky else 0)
+                if turn.replies:
+                    outbox_rows.collapse_stale(conn, to=msg.key, keep=self.config.limits.pending_replies_per_chat)
                 store.save_conversation(conn, turn.conversation, at=now)
         if turn.erased:
             scrub_freed_pages(self.db)
@@ -320,7 +370,27 @@ class Engine:
             return None
         return store.move_conversation(conn, old, chat_id=key.chat)
 
+    def _over_inbound_limit(self, turn: TurnState) -> bool:
+        """Past the sender's allowance: the message was screened and is recorded, but not taken as an answer;
+        the sender is told once. A message screened for any risk is always acted on."""
+        within, left = take(turn.data.allowance, turn.data.allowance_at, now=turn.now, limits=self.config.limits)
+        turn.update(allowance=left, allowance_at=turn.now)
+        if within:
+            if turn.data.slowed:
+                turn.update(slowed=False)
+            return False
+        if turn.screening is not None and turn.screening.tier >= Tier.CHECK:
+            return False
+        if not turn.data.slowed:
+            turn.replies.append(Reply(text=self.wording.slow_down))
+            turn.update(slowed=True)
+        log.warning("%s sender over the inbound limit: message %s recorded, not answered", turn.msg.key.transport,
+                    turn.msg.message_id)
+        return True
+
     def _route(self, turn: TurnState) -> None:
+        if self._over_inbound_limit(turn):
+            return
         if turn.unreachable:
             store.set_unreachable(turn.conn, transport=turn.msg.key.transport, external_id=turn.msg.key.user, at=None)
         if turn.msg.unsupported is not None and (turn.screening is None or turn.screening.tier is Tier.NONE):

@@ -221,6 +221,8 @@ class EngineWording(_Words):
     stranger: str
     bad_invite: str
     invite_tries_used: str
+    slow_down: str
+    not_taken_in: str
     already_joined: str
     help: str
     unknown_command: str

@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import App, build_app
-from bot.config import Config, DatabaseConfig
+from bot.config import Config, DatabaseConfig, LimitsConfig
 from bot.locale import ENGLISH, Locale
 from bot.storage import store
 from bot.transports.memory import MemoryTransport
@@ -209,7 +209,9 @@ def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def config(db_url: str) -> Config:
-    return Config(database=DatabaseConfig(url=db_url))
+    # Tests script conversations far faster than anyone types, so the per-sender inbound limit is set out of
+    # their way here; tests/bot/test_inbound_limit.py runs with the real defaults.
+    return Config(database=DatabaseConfig(url=db_url), limits=LimitsConfig(inbound_burst=1_000_000))
 
 
 @pytest.fixture

@@ -143,6 +143,13 @@ class ExportedMessage(_Frozen):
     sent_at: datetime | None
 
 
+class ExportedDeadMessage(_Frozen):
+    """A message of theirs the bot couldn't take in (its turn kept failing), kept aside with its words."""
+
+    text: str | None
+    at: datetime
+
+
 class ExportedJob(_Frozen):
     kind: JobKind
     due_at: datetime
@@ -165,6 +172,7 @@ class CoacheeExport(_Frozen):
     conversations: tuple[ExportedConversation, ...]
     messages: tuple[ExportedMessage, ...]
     scheduled: tuple[ExportedJob, ...]
+    not_taken_in: tuple[ExportedDeadMessage, ...] = ()
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)
@@ -265,6 +273,9 @@ def export_coachee(conn: Connection, coachee_id: int, *, now: datetime) -> Coach
     scheduled = [ExportedJob(kind=x.kind, due_at=x.due_at) for x in conn.execute(
         select(j.c.kind, j.c.due_at).where(j.c.coachee_id == coachee_id, j.c.status == "pending")
         .order_by(j.c.due_at, j.c.id))]
+    d = t.dead_inbound
+    not_taken_in = [ExportedDeadMessage(text=x.text, at=x.at) for x in conn.execute(
+        select(d.c.text, d.c.at).where(d.c.coachee_id == coachee_id).order_by(d.c.id))]
     return CoacheeExport(
         exported_at=now,
         profile=ExportedProfile(id=row["id"], name=row["name"], coach=row["coach_name"], status=row["status"],
@@ -274,6 +285,7 @@ def export_coachee(conn: Connection, coachee_id: int, *, now: datetime) -> Coach
         identities=tuple(identities), sessions=tuple(sessions), answers=tuple(answers), journal=tuple(journal),
         scale_readings=tuple(readings), actions=tuple(actions), safety_events=tuple(events),
         conversations=tuple(conversations), messages=tuple(messages), scheduled=tuple(scheduled),
+        not_taken_in=tuple(not_taken_in),
     )
 
 
@@ -320,6 +332,7 @@ def erase_coachee(conn: Connection, coachee_id: int) -> ErasureReport:
         ("jobs", or_(t.jobs.c.coachee_id == coachee_id, t.jobs.c.session_id.in_(session_ids))),
         ("invites", t.invites.c.used_by == coachee_id),
         ("answers", t.answers.c.coachee_id == coachee_id),
+        ("dead_inbound", t.dead_inbound.c.coachee_id == coachee_id),
         ("scale_readings", t.scale_readings.c.coachee_id == coachee_id),
         ("actions", t.actions.c.coachee_id == coachee_id),
         ("sessions", t.sessions.c.coachee_id == coachee_id),
@@ -433,6 +446,8 @@ def purge_strangers(conn: Connection, *, now: datetime, kept_for: timedelta) -> 
             conn.execute(update(e).where(e.c.id == event_id).values(conversation_id=None, alert_outbox_id=None,
                                                                     at=_day(at)))
         conn.execute(delete(t.inbound_receipts).where(t.inbound_receipts.c.conversation_id == conversation_id))
+        d = t.dead_inbound
+        conn.execute(delete(d).where(d.c.coachee_id.is_(None), d.c.transport == transport, d.c.user_id == user_id))
         conversations += int(conn.execute(delete(c).where(c.c.id == conversation_id)).rowcount)
     if conversations:
         log.info("retention: %d strangers' conversations deleted (%d messages)", conversations, outbox)

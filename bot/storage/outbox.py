@@ -14,8 +14,10 @@ from sqlalchemy import Connection, delete, func, select, text, update
 
 from bot.storage import schema as t
 from bot.storage.records import OutboxKind, OutboxRow, OutboxStatus
+from bot.types import ConversationKey
 
 __all__ = [
+    "collapse_stale",
     "delete_rows",
     "due_rows",
     "give_up_on_chat",
@@ -43,6 +45,20 @@ def release_chat_locks(conn: Connection) -> None:
 def status_of(conn: Connection, row_id: int) -> OutboxStatus | None:
     status = conn.execute(select(t.outbox.c.status).where(t.outbox.c.id == row_id)).scalar_one_or_none()
     return None if status is None else _STATUS.validate_python(status)
+
+
+def collapse_stale(conn: Connection, *, to: ConversationKey, keep: int) -> int:
+    """Keep at most `keep` ordinary replies waiting for one chat, the newest: older ones answer messages the
+    person has long moved on from. Replies to risk, alerts, notices, prompts and digests are never touched."""
+    o = t.outbox
+    reply: OutboxKind = "reply"
+    ordinary = (o.c.status == "pending", o.c.transport == to.transport, o.c.chat_id == to.chat, o.c.kind == reply,
+                o.c.priority == 0)
+    newest = select(o.c.id).where(*ordinary).order_by(o.c.id.desc()).limit(keep).subquery()
+    stale = conn.execute(select(func.count()).select_from(o).where(*ordinary, o.c.id.not_in(select(newest.c.id))))
+    if not stale.scalar_one():
+        return 0
+    return int(conn.execute(delete(o).where(*ordinary, o.c.id.not_in(select(newest.c.id)))).rowcount)
 
 
 def due_rows(conn: Connection, *, transport: str, per_chat: int, batch: int) -> list[OutboxRow]:

@@ -20,6 +20,9 @@ ALERT_PRIORITY = 100
 """A safety alert goes out before anything else waiting."""
 STRANGER_ALERT_PRIORITY = 90
 """An alert about someone not registered goes before notices but after every coachee's alert."""
+SAFETY_REPLY_PRIORITY = 1
+"""A reply to a message screened for risk goes before the ordinary replies waiting in its chat, and is never
+collapsed as stale."""
 NOTICE_PRIORITY = 50
 """A notice to a coach (a pause, a stop, an unreachable coachee) goes before ordinary replies."""
 UNROUTED = "unrouted"
@@ -119,6 +122,10 @@ class ConversationData(Record):
     snoozed: bool = False
     invite_misses: tuple[datetime, ...] = ()
     """When this sender's invite codes didn't work, within the last hour: guessing is limited per sender."""
+    allowance: float | None = None
+    """Messages this sender may still send at once (a token bucket, as of `allowance_at`); None: a full burst."""
+    allowance_at: datetime | None = None
+    slowed: bool = False  # told to slow down, once per spell over the limit
 
 
 class Conversation(Record):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -260,3 +262,40 @@ async def test_a_display_name_is_stored_as_one_clean_line(harness: Harness) -> N
         (eve,) = [c for c in store.list_coachees(conn) if c.name.startswith("Eve")]
     assert "\n" not in eve.name and "\u202e" not in eve.name and "\u200b" not in eve.name
     assert eve.name.startswith("Eve Safety events: Nonexxx") and len(eve.name) <= 80
+
+
+async def test_one_message_that_keeps_failing_is_set_aside_and_its_chat_goes_on(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A fault with one message (not the database): it fails its first tries, so the platform sends it again;
+    on the third it is kept aside with its words encrypted, the sender is told kindly, and the next goes on."""
+    from bot.engine import DEAD_AFTER_TRIES
+    from bot.storage.schema import dead_inbound
+    from bot.transports.base import TurnFailed
+
+    await onboard(harness)
+    real = harness.app.engine._route
+
+    def breaks_on_poison(turn: Any) -> None:
+        if turn.msg.text == "poison Quillwort":
+            raise ValueError("a fault with this one message")
+        real(turn)
+
+    monkeypatch.setattr(harness.app.engine, "_route", breaks_on_poison)
+    poison = harness.transport.message("u1", "poison Quillwort", message_id="m-poison")
+    for _ in range(DEAD_AFTER_TRIES - 1):
+        with pytest.raises(TurnFailed) as failed:
+            await harness.app.engine.handle(poison)
+        assert not failed.value.retryable
+    caplog.set_level(logging.INFO)
+    await harness.app.engine.handle(poison)  # set aside: no TurnFailed, so the platform moves on
+    await harness.app.outbox.deliver_due()
+    assert "couldn't take it in" in harness.transport.texts_to("u1")[-1]
+    with harness.app.db.connect() as conn:
+        (row,) = conn.execute(select(dead_inbound)).mappings().all()
+    assert (row["message_id"], row["coachee_id"], row["text"]) == ("m-poison", harness.coachee_id, "poison Quillwort")
+    assert not [r for r in caplog.records if r.levelno >= logging.INFO and "Quillwort" in r.getMessage()]
+    await harness.app.engine.handle(poison)  # a redelivery after that: already recorded, nothing new
+    await harness.app.outbox.deliver_due()
+    assert sum("couldn't take it in" in x for x in harness.transport.texts_to("u1")) == 1
+    assert await harness.texts("To chair meetings calmly")  # the chat goes on
