@@ -23,7 +23,7 @@ from bot.coachee_desk import FORGET_PAYLOAD, CoacheeDesk
 from bot.commands import COMMANDS, coach_words, handler_name
 from bot.config import Config
 from bot.flow_steps import FlowSteps
-from bot.inbound_limit import take
+from bot.inbound_limit import replies_may_pile_up, take
 from bot.listeners import NO_LISTENERS, EngineListeners, PromptRefused
 from bot.locks import KeyedLocks
 from bot.safety_desk import SafetyDesk
@@ -351,7 +351,7 @@ class Engine:
                 store.add_outbox(conn, to=msg.key, replies=turn.replies, kind="reply", at=now,
                                  coachee_id=turn.coachee.id if turn.coachee else None,
                                  priority=SAFETY_REPLY_PRIORITY if risky else 0)
-                if turn.replies:
+                if turn.replies and replies_may_pile_up(turn.data.allowance, limits=self.config.limits):
                     outbox_rows.collapse_stale(conn, to=msg.key, keep=self.config.limits.pending_replies_per_chat)
                 store.save_conversation(conn, turn.conversation, at=now)
         if turn.erased:

@@ -19,3 +19,9 @@ def take(left: float | None, since: datetime | None, *, now: datetime, limits: L
     if left >= 1.0:
         return True, left - 1.0
     return False, left
+
+
+def replies_may_pile_up(left: float | None, *, limits: LimitsConfig) -> bool:
+    """More turns lately than the replies waiting for a chat may hold: only then are stale ones looked for,
+    so an ordinary turn pays no extra statement."""
+    return left is not None and left < limits.inbound_burst - limits.pending_replies_per_chat

@@ -55,9 +55,6 @@ def collapse_stale(conn: Connection, *, to: ConversationKey, keep: int) -> int:
     ordinary = (o.c.status == "pending", o.c.transport == to.transport, o.c.chat_id == to.chat, o.c.kind == reply,
                 o.c.priority == 0)
     newest = select(o.c.id).where(*ordinary).order_by(o.c.id.desc()).limit(keep).subquery()
-    stale = conn.execute(select(func.count()).select_from(o).where(*ordinary, o.c.id.not_in(select(newest.c.id))))
-    if not stale.scalar_one():
-        return 0
     return int(conn.execute(delete(o).where(*ordinary, o.c.id.not_in(select(newest.c.id)))).rowcount)
 
 

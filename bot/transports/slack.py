@@ -45,6 +45,7 @@ from bot.logs import keep_libraries_quiet
 from bot.markup import slack_mrkdwn
 from bot.ratelimit import RateLimits
 from bot.transports.base import DeliveryError, InboundHandler
+from bot.transports.http import bound_port, serve
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 from bot.wording import EngineWording
 
@@ -242,11 +243,8 @@ class SlackTransport:
             raise
 
     async def _serve(self) -> None:
-        server = web.Application()
-        server.router.add_post(self.config.path, self._http_request)
-        self._runner = web.AppRunner(server, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
+        self._runner = await serve(self.config.path, self._http_request, listen=self.config.listen,
+                                   port=self.config.port)
         log.info("slack: listening for events on http://%s:%s%s", self.config.listen, self.port, self.config.path)
 
     async def stop(self) -> None:
@@ -267,11 +265,7 @@ class SlackTransport:
     @property
     def port(self) -> int:
         """The bound HTTP port (useful when the config asks for port 0)."""
-        if self._runner is not None:
-            for address in self._runner.addresses:
-                if isinstance(address, tuple):
-                    return int(address[1])
-        return self.config.port
+        return bound_port(self._runner, self.config.port)
 
     async def _http_request(self, request: web.Request) -> web.Response:
         """Bolt parses a body before it checks the signature, and answers 500 to one it can't read; so the

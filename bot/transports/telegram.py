@@ -30,24 +30,13 @@ from bot.logs import keep_libraries_quiet
 from bot.markup import telegram_html
 from bot.ratelimit import RateLimits
 from bot.transports.base import DeliveryError, InboundHandler, TransportSetupError, TurnFailed
+from bot.transports.http import bound_port, serve
 from bot.transports.retry import DEFAULT_BACKOFF, Backoff
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 from bot.wording import EngineWording
 
 log = logging.getLogger(__name__)
 
-
-class _NoUpdateData(logging.Filter):
-    """python-telegram-bot logs an update it can't parse in full, message text included: keep only the fact."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        # not said: a log line's words, matched and replaced
-        if "Received data was" in str(record.msg):
-            record.msg, record.args = "an update from Telegram couldn't be read; it was not processed", ()
-        return True
-
-
-logging.getLogger("telegram.ext.Updater").addFilter(_NoUpdateData())
 
 TRANSPORT = "telegram"
 MAX_TEXT = 4096
@@ -305,22 +294,15 @@ class TelegramTransport:
     # receiving by webhook
 
     async def _serve_webhook(self) -> None:
-        server = web.Application(client_max_size=MAX_WEBHOOK_BODY)
-        server.router.add_post(self.config.webhook_path, self._webhook_request)
-        self._runner = web.AppRunner(server, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
+        self._runner = await serve(self.config.webhook_path, self._webhook_request, listen=self.config.listen,
+                                   port=self.config.port, max_body=MAX_WEBHOOK_BODY)
         log.info("telegram: serving the webhook on http://%s:%s%s", self.config.listen, self.port,
                  self.config.webhook_path)
 
     @property
     def port(self) -> int:
         """The bound webhook port (useful when the config asks for port 0)."""
-        if self._runner is not None:
-            for address in self._runner.addresses:
-                if isinstance(address, tuple):
-                    return int(address[1])
-        return self.config.port
+        return bound_port(self._runner, self.config.port)
 
     async def _webhook_request(self, request: web.Request) -> web.Response:
         """One update from Telegram: 200 only once its turn is stored; see the class docstring."""

@@ -73,7 +73,11 @@ def coachee_status(config: Path, coachee_id: int) -> str:
     return str(row["status"])
 
 
-def write_config(tmp_path: Path, *, token: str, emulator: EmulatorProcess) -> Path:
+POLLING = 'mode = "polling"\npoll_interval = 0.1\n'
+
+
+def write_config(tmp_path: Path, *, token: str, emulator: EmulatorProcess, receiving: str = POLLING) -> Path:
+    """`receiving`: the [telegram] lines that say how updates arrive (polling by default)."""
     config = tmp_path / "coachbot.toml"
     config.write_text(
         "[database]\n"
@@ -83,10 +87,9 @@ def write_config(tmp_path: Path, *, token: str, emulator: EmulatorProcess) -> Pa
         "\n[telegram]\n"
         "enabled = true\n"
         f'token = "{token}"\n'
-        'mode = "polling"\n'
+        f"{receiving}"
         f'base_url = "{emulator.base_url}"\n'
         f'base_file_url = "{emulator.base_file_url}"\n'
-        "poll_interval = 0.1\n"
         f'bot_username = "{BOT_USERNAME}"\n',
         encoding="utf-8",
     )

@@ -15,7 +15,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from tests.e2e.test_telegram_e2e import BOT_USERNAME, WAIT, RunningBot, text_of
+from tests.e2e.test_telegram_e2e import WAIT, RunningBot, text_of, write_config
 from tests.transports.helpers.telegram_emulator import EmulatorProcess, new_token
 from tests.transports.test_telegram import free_port
 
@@ -23,28 +23,9 @@ SECRET = "webhook-crash-secret"
 KIM = 7301
 
 
-def write_config(tmp_path: Path, *, token: str, emulator: EmulatorProcess, port: int) -> Path:
-    config = tmp_path / "coachbot.toml"
-    config.write_text(
-        "[database]\n"
-        f'url = "sqlite:///{tmp_path / "coachbot.db"}"\n'
-        "\n[console]\n"
-        "enabled = false\n"
-        "\n[telegram]\n"
-        "enabled = true\n"
-        f'token = "{token}"\n'
-        'mode = "webhook"\n'
-        f'webhook_url = "http://127.0.0.1:{port}/telegram"\n'
-        'webhook_path = "/telegram"\n'
-        'listen = "127.0.0.1"\n'
-        f"port = {port}\n"
-        f'secret_token = "{SECRET}"\n'
-        f'base_url = "{emulator.base_url}"\n'
-        f'base_file_url = "{emulator.base_file_url}"\n'
-        f'bot_username = "{BOT_USERNAME}"\n',
-        encoding="utf-8",
-    )
-    return config
+def webhook_lines(port: int) -> str:
+    return (f'mode = "webhook"\nwebhook_url = "http://127.0.0.1:{port}/telegram"\nwebhook_path = "/telegram"\n'
+            f'listen = "127.0.0.1"\nport = {port}\nsecret_token = "{SECRET}"\n')
 
 
 async def until(check: object, what: str) -> None:
@@ -61,7 +42,7 @@ async def test_a_kill_while_a_webhook_turn_waits_loses_nothing(
 ) -> None:
     token = new_token()
     port = free_port()
-    config = write_config(tmp_path, token=token, emulator=telegram_emulator, port=port)
+    config = write_config(tmp_path, token=token, emulator=telegram_emulator, receiving=webhook_lines(port))
     kim = telegram_emulator.user(token, user_id=KIM, first_name="Kim")
 
     first = RunningBot(config)

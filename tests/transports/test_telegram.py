@@ -618,19 +618,6 @@ async def test_a_rejected_token_stops_start_up_without_quoting_the_token(rig: Ri
     assert not failed.value.permanent
 
 
-def test_an_update_telegram_sends_that_cannot_be_read_is_never_logged_with_its_text(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    from telegram._utils.logging import get_logger
-
-    import bot.transports.telegram  # noqa: F401  (installs the filter)
-
-    updater_log = get_logger("telegram.ext._utils.webhookhandler", class_name="Updater")
-    with caplog.at_level(logging.INFO):
-        updater_log.critical("Received data was *not* processed! Received data was: %r", {"text": "I want to die"})
-    assert caplog.records and all("want to die" not in r.getMessage() for r in caplog.records)
-
-
 async def test_at_debug_no_log_line_of_a_whole_conversation_holds_the_coachees_words(
     rig: Rig, caplog: pytest.LogCaptureFixture
 ) -> None:
