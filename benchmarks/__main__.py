@@ -41,6 +41,7 @@ BENCHES = (
     Bench("bench_pg_workers", ("pg_workers_speedup", "cores"), full={},
           smoke={"coachees": 8, "answers": 3, "rounds": 1}),
     Bench("bench_outbox", ("outbox_rate_ratio",), full={}, smoke={"messages": 60}),
+    Bench("bench_alert_flood", ("alert_delay_s",), full={}, smoke={"messages": 10}),
 )
 REQUIRED = tuple(key for bench in BENCHES for key in bench.keys)
 # Targets for figures whose benchmark doesn't declare them (a module may declare its own in TARGETS).

@@ -50,7 +50,8 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot.app import App, build_app
+from benchmarks.running import running_app
+from bot.app import App
 from bot.config import Config, DatabaseConfig, SecurityConfig
 from bot.storage import schema as t
 from bot.storage import store
@@ -173,10 +174,8 @@ def engine_run(*, messages: int, coachees: int, workdir: Path, concurrency: int 
     config = Config(database=DatabaseConfig(url=f"sqlite:///{workdir / 'engine.db'}"),
                     # a throwaway key: measured with encryption at rest on, as the bot will run
                     security=SecurityConfig(encryption_keys=(SecretStr(Fernet.generate_key().decode()),)))
-    app = build_app(config)  # the real screener, learned layer included
-    try:
-        transport = MemoryTransport()
-        app.add_transport(transport)
+    transport = MemoryTransport()
+    with running_app(config, transport) as app:  # the real screener, learned layer included
         people = _seed(app, transport, min(coachees, messages))
 
         async def main() -> EngineRun:
@@ -187,9 +186,6 @@ def engine_run(*, messages: int, coachees: int, workdir: Path, concurrency: int 
         result = asyncio.run(main())
         _check(app, messages=messages)
         return result
-    finally:
-        app.engine.close()
-        app.db.dispose()
 
 
 def sqlite_commits_per_s(workdir: Path, *, commits: int) -> float:

@@ -7,9 +7,10 @@ A throwaway schema is created for the run (its name in the URL, as the tests do)
 The server's own settings are used (durable commits), as a deployment would have them. The seed is
 onboarded coachees, each asked the first pre-session question; a separate set of coachees for every
 run, so each run finds the same state. A worker is a separate process that builds the app (the real
-screener) on the schema, handles one warm-up message, and waits; once every worker is ready they are
-started together. Each handles its own coachees' answers (the first few pre-session questions, every
-one taking free text) through `Engine.handle`, round-robin over its coachees, one message at a time.
+screener, its sentence model on the worker's share of the cores) on the schema, handles one warm-up
+message, and waits; once every worker is ready they are started together. Each handles its own
+coachees' answers (the first few pre-session questions, every one taking free text) through
+`Engine.handle`, round-robin over its coachees, one message at a time.
 Throughput is all messages over the time from the first worker's start to the last one's end; the
 speedup is the median throughput with 2 workers over the median with 1, over `rounds` runs of each
 (which goes first alternates). With durable commits, two workers also share the server's WAL flushes
@@ -36,7 +37,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import App, build_app
-from bot.config import Config, DatabaseConfig
+from bot.config import Config, DatabaseConfig, SafetyConfig
 from bot.storage import store
 from bot.transports.memory import MemoryTransport
 from bot.types import Outbound
@@ -104,9 +105,10 @@ def _seed(app: App, users: Sequence[str]) -> None:
             app.engine.start_flow_in(conn, coachee_id=coachee.id, flow=FLOW, key=key, now=now)
 
 
-def worker(url: str, warmup: str, users: list[str], answers: int) -> None:
+def worker(url: str, warmup: str, users: list[str], answers: int, threads: int) -> None:
     """One worker process: build the app, warm up, say "ready", wait for "go", then time its messages."""
-    app = build_app(Config(database=DatabaseConfig(url=url)), migrate=False)
+    app = build_app(Config(database=DatabaseConfig(url=url), safety=SafetyConfig(model_threads=threads)),
+                    migrate=False)
     platform = Platform()
     app.add_transport(platform)
 
@@ -144,11 +146,12 @@ def _machine_busy() -> tuple[int, int] | None:
 def _throughput(url: str, shares: Sequence[tuple[str, list[str]]], answers: int) -> float:
     """Messages per second of these workers started together: (warm-up user, users) each."""
     workers = []
+    threads = max(1, (os.cpu_count() or 1) // len(shares))  # each worker's share of the cores, as docs/ advise
     try:
         for warmup, users in shares:
             workers.append(subprocess.Popen(  # the URL by the environment: it may hold a password
                 [sys.executable, "-m", "benchmarks.bench_pg_workers", "--worker", warmup, json.dumps(users),
-                 str(answers)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=_REPO,
+                 str(answers), str(threads)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=_REPO,
                 env={**os.environ, WORKER_URL_ENV: url}))
         for process in workers:
             assert process.stdout is not None
@@ -242,7 +245,7 @@ def run(*, coachees: int = 1_000, answers: int = 6, rounds: int = 3) -> dict[str
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
-        worker(os.environ[WORKER_URL_ENV], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4]))
+    if len(sys.argv) == 6 and sys.argv[1] == "--worker":
+        worker(os.environ[WORKER_URL_ENV], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     else:
         print(json.dumps(run()))

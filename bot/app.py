@@ -102,10 +102,10 @@ class App:
                 await asyncio.wait_for(stop.wait(), timeout=every)
 
 
-def default_screener() -> Screener:
+def default_screener(*, threads: int = 2) -> Screener:
     from safety.layered import default_screener as real
 
-    return real()
+    return real(threads)
 
 
 def build_app(
@@ -135,8 +135,9 @@ def build_app(
         flow_stepped=groups.after_step,
         group_command=groups.coach_command,
     )
-    engine = Engine(db=db, flows=flows, screener=screener or default_screener(), router=router, config=config,
-                    clock=clock, listeners=listeners, wording=wording)
+    screener = screener or default_screener(threads=config.safety.model_threads)
+    engine = Engine(db=db, flows=flows, screener=screener, router=router, config=config, clock=clock,
+                    listeners=listeners, wording=wording)
     scheduler = Scheduler(db=db, engine=engine, planner=planner, groups=groups, config=config, clock=clock)
     return App(config=config, db=db, flows=flows, router=router, engine=engine, outbox=outbox, planner=planner,
                groups=groups, scheduler=scheduler, transports=transports)

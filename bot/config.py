@@ -125,6 +125,8 @@ class SafetyConfig(_Section):
     safeguarding_contact: str = ""
     services_checked: date = date(2026, 11, 1)
     services: tuple[ServiceEntry, ...] = DEFAULT_SERVICES
+    # Threads for the sentence model of the screen. Several workers on one machine: give each its share of the cores.
+    model_threads: int = Field(default=2, ge=1, le=64)
 
 
 class SecurityConfig(_Section):

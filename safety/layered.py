@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from safety.screener import RULESET_VERSION, RuleScreener
 from safety.screener import default_screener as default_rule_screener
+from safety.semantic.embedder import THREADS, default_embedder
 from safety.semantic.layer import NOTHING, Reading, SemanticLayer
 from safety.types import Screening, ScreenRequest, Tier, Turn
 
@@ -177,7 +178,11 @@ def _recent_coachee_turns(context: Sequence[Turn], *, at: datetime | None) -> li
     return found
 
 
-@lru_cache(maxsize=1)
-def default_screener() -> LayeredScreener:
-    """The shared layered screener (rules and model loaded once)."""
-    return LayeredScreener()
+def default_screener(threads: int = THREADS) -> LayeredScreener:
+    """The shared layered screener (rules and model loaded once), its model on `threads` threads."""
+    return _screener_on(threads)
+
+
+@lru_cache(maxsize=2)
+def _screener_on(threads: int) -> LayeredScreener:
+    return LayeredScreener(layer=SemanticLayer(embedder=default_embedder(threads)))

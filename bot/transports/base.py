@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.logs import keep_libraries_quiet
 from bot.ratelimit import RateLimits
 from bot.types import InboundMessage, Outbound
 
@@ -39,6 +40,15 @@ class TurnFailed(Exception):
     def __init__(self, reason: str, *, retryable: bool) -> None:
         super().__init__(reason)
         self.retryable = retryable
+
+
+def first_start(current: InboundHandler | None, handler: InboundHandler, *, platform: str) -> InboundHandler:
+    """The handler a platform transport starts with. Its libraries are quietened first: however logging was set
+    up, their DEBUG lines carry people's words. Starting twice is a bug."""
+    keep_libraries_quiet()
+    if current is not None:
+        raise RuntimeError(f"the {platform} transport is already started")
+    return handler
 
 
 class TransportSetupError(Exception):

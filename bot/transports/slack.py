@@ -41,10 +41,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import COMMANDS
 from bot.config import ConfigError, SlackConfig
-from bot.logs import keep_libraries_quiet
 from bot.markup import slack_mrkdwn
 from bot.ratelimit import RateLimits
-from bot.transports.base import DeliveryError, InboundHandler
+from bot.transports.base import DeliveryError, InboundHandler, first_start
 from bot.transports.http import bound_port, serve
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 from bot.wording import EngineWording
@@ -227,10 +226,7 @@ class SlackTransport:
 
     async def start(self, handler: InboundHandler) -> None:
         """Set up receiving and return: the HTTP server is listening, or the websocket is connected."""
-        keep_libraries_quiet()  # however logging was set up, their DEBUG lines carry people's words
-        if self._handler is not None:
-            raise RuntimeError("the Slack transport is already started")
-        self._handler = handler
+        self._handler = first_start(self._handler, handler, platform="Slack")
         try:
             if self.config.mode == "http":
                 await self._serve()

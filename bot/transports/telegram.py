@@ -26,10 +26,9 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import TelegramConfig
-from bot.logs import keep_libraries_quiet
 from bot.markup import telegram_html
 from bot.ratelimit import RateLimits
-from bot.transports.base import DeliveryError, InboundHandler, TransportSetupError, TurnFailed
+from bot.transports.base import DeliveryError, InboundHandler, TransportSetupError, TurnFailed, first_start
 from bot.transports.http import bound_port, serve
 from bot.transports.retry import DEFAULT_BACKOFF, Backoff
 from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
@@ -128,10 +127,7 @@ class TelegramTransport:
 
     async def start(self, handler: InboundHandler) -> None:
         """Set up receiving and return; a failure part-way undoes what was started."""
-        keep_libraries_quiet()  # however logging was set up, their DEBUG lines carry people's words
-        if self._handler is not None:
-            raise RuntimeError("the Telegram transport is already started")
-        self._handler = handler
+        self._handler = first_start(self._handler, handler, platform="Telegram")
         try:
             try:
                 await self._initialize()

@@ -74,6 +74,7 @@ class Embedder:
         options.log_severity_level = 3
         self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._inputs = frozenset(i.name for i in self._session.get_inputs())
+        self.threads = threads
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """One row per text. Texts of similar length share a batch, so little padding is computed."""
@@ -103,7 +104,12 @@ class Embedder:
         return out
 
 
+def default_embedder(threads: int = THREADS) -> Embedder:
+    """The embedder of this process (the ONNX session is thread-safe for `run`). Several workers on one machine
+    each take their share of its cores (`safety.model_threads`), or they slow each other down."""
+    return _embedder_on(threads)  # one cache key however it is called: a second session costs 230 MB
+
+
 @cache
-def default_embedder() -> Embedder:
-    """The one embedder of this process (the ONNX session is thread-safe for `run`)."""
-    return Embedder()
+def _embedder_on(threads: int) -> Embedder:
+    return Embedder(threads=threads)

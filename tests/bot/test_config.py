@@ -39,6 +39,7 @@ def test_secrets_come_from_the_environment() -> None:
     ('[databse]\nurl = "x"\n', "config error: databse: unknown key"),
     ('[database]\nurl = "mysql://x"\n', "config error: database.url: must be a sqlite"),
     ("[telegram\n", "is not valid TOML"),
+    ("[safety]\nmodel_threads = 0\n", "config error: safety.model_threads"),
 ])
 def test_config_errors_give_one_clear_line_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str

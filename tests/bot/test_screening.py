@@ -6,12 +6,16 @@ import asyncio
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from bot.app import build_app
+from bot.config import Config, DatabaseConfig, SafetyConfig
 from bot.engine import _Early
 from bot.screening import BatchScreener
 from bot.types import ConversationKey, InboundMessage
+from safety.layered import default_screener
 from safety.types import Screening, ScreenRequest, Tier, Turn
 from tests.conftest import Harness, MarkerScreener, onboard
 
@@ -167,3 +171,13 @@ async def test_the_early_screen_is_the_one_the_turn_acts_on(harness: Harness, sc
     reply = await harness.texts(text)
     assert screener.calls[before:] == [text]  # screened once, before the transaction
     assert "not a crisis service" in reply
+
+
+def test_the_configured_model_threads_reach_the_screener(tmp_path: Path) -> None:
+    app = build_app(Config(database=DatabaseConfig(url=f"sqlite:///{tmp_path / 'x.db'}"),
+                           safety=SafetyConfig(model_threads=1)))
+    try:
+        assert app.engine.screener is default_screener(1)
+    finally:
+        app.engine.close()
+        app.db.dispose()

@@ -11,6 +11,7 @@ import pytest
 
 from safety.layered import JOINED_RULE, LayeredScreener, ScreenRequest, default_screener
 from safety.screener import default_screener as rule_screener
+from safety.semantic.embedder import THREADS, default_embedder
 from safety.semantic.layer import NOTHING, Reading
 from safety.types import Tier, Turn
 
@@ -133,3 +134,13 @@ def test_at_most_three_earlier_turns_are_joined() -> None:
     screener = _rules_only()
     context = [coachee("my shift finishes at 8 tonight", 10)] + [coachee(f"ok {n}", 9 - n) for n in range(3)]
     assert screener.screen("then i am going to kill myself", context=context, at=NOW).tier is Tier.CRISIS
+
+
+def test_the_model_runs_on_the_threads_it_is_given_and_reads_the_same() -> None:
+    one = default_embedder(1)
+    assert one.threads == 1 and one is not default_embedder(2)
+    # however it is asked for, the process holds one model per thread count (each session costs 230 MB)
+    assert default_embedder() is default_embedder(THREADS) and default_screener() is default_screener(THREADS)
+    texts = ["I want to kill myself", "Can we move Thursday's session to the afternoon?"]
+    assert (abs(one.embed(texts) - default_embedder(2).embed(texts)) < 1e-4).all()
+    assert default_screener(1).screen(texts[0]).tier >= Tier.CRISIS
