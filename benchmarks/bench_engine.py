@@ -7,11 +7,11 @@ conversation in one durable SQLite commit (WAL, synchronous=NORMAL, as in produc
 is only notified: nothing is delivered while the clock runs.
 
 The workload: `coachees` onboarded coachees (consent given, a time zone set), each in the middle of
-the pre-session flow, whose first ten questions (goal ... role model) all take any text, or a number
+the pre-session flow, whose first eleven questions (goal ... role model) all take any text, or a number
 for the scaling question. Every timed message is a valid answer mid-flow, so it stores an answer (and
-for the scale, a reading) and asks the next question. After ten answers a coachee is near the end of
+for the scale, a reading) and asks the next question. After eleven answers a coachee is near the end of
 the flow, so the flow is started again for everyone between rounds, outside the timed part: 20
-messages per coachee are two rounds. Messages go round-robin over the coachees in batches of
+messages per coachee are a round and most of another. Messages go round-robin over the coachees in batches of
 `concurrency` coachees, one message each, run as concurrent asyncio tasks (so the per-conversation
 lock is held for that many conversations at once); each message is timed on its own around its
 `handle` call. The screen runs off the event loop, batched over the messages waiting at the same
@@ -61,7 +61,7 @@ from bot.types import ConversationKey
 from flows.stepper import ProfileChange
 
 FLOW = "pre_session"
-# Valid answers to the pre-session flow's first ten questions, in order (the seventh is the 1-10 scale).
+# Valid answers to the pre-session flow's first eleven questions, in order (the eighth is the 1-10 scale).
 ANSWERS = (
     "I'd like to get better at delegating so I'm not the bottleneck for my team.",
     "We've doubled in size this year and I'm still approving everything myself.",
@@ -69,6 +69,7 @@ ANSWERS = (
     "If I leave with two or three things to try next week.",
     "I'd go home on time and the team would make calls without waiting for me.",
     "Some things might be done differently from how I'd do them, and that's uncomfortable.",
+    "No, a team that decides for itself is worth a little discomfort.",
     "4",
     "Last spring I handed the budget review to Priya and it went well.",
     "I'm organised and I explain things clearly when I take the time.",

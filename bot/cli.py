@@ -28,6 +28,7 @@ from bot.durations import parse_duration
 from bot.groups import GroupError, Groups, parse_start
 from bot.listeners import PromptRefused
 from bot.logs import keep_libraries_quiet
+from bot.planning import job_flow
 from bot.storage import groups as group_store
 from bot.storage import jobs as job_store
 from bot.storage import store
@@ -380,6 +381,8 @@ def cmd_session(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+_FLOW_WORDS = {"pre_session": "questions before the session: goals", "follow_up": "questions before the session: "
+               "how things have gone", "final_review": "the look back over the programme, after the last session"}
 _JOB_WORDS = {"pre_session": "questions before the session", "reminder": "a reminder, if still unanswered",
               "digest": "the coach's digest", "post_session": "the actions agreed, after the session",
               "checkin": "a check-in", "caseload": "the coach's caseload overview",
@@ -393,18 +396,24 @@ def cmd_schedule(app: App, args: argparse.Namespace) -> int:
         coachee = store.get_coachee(conn, args.coachee)
         zone = ZoneInfo(coachee.timezone or app.config.schedule.default_timezone)
         pending = job_store.pending_for(conn, coachee_id=coachee.id)
-        sessions = {s.id: s.number for s in store.list_sessions(conn, coachee_id=coachee.id)}
-    rows = [{"kind": j.kind, "at": j.due_at.astimezone(zone).isoformat(), "timezone": zone.key,
-             "session": sessions.get(j.session_id) if j.session_id else None} for j in pending]
+        booked = store.list_sessions(conn, coachee_id=coachee.id)
+    sessions = {s.id: s for s in booked}
+    of_job = [sessions.get(j.session_id) if j.session_id else None for j in pending]
+    flows = [job_flow(j.kind, session, booked) for j, session in zip(pending, of_job, strict=True)]
+    rows = [{"kind": j.kind, "flow": flow, "at": j.due_at.astimezone(zone).isoformat(), "timezone": zone.key,
+             "session": session.number if session else None} for j, session, flow in zip(pending, of_job, flows,
+                                                                                          strict=True)]
     if args.json:
         _print_json(rows)
         return 0
     if not rows:
         print(f"nothing scheduled for {coachee.name}")
-    for job, row in zip(pending, rows, strict=True):
+    for job, row, flow in zip(pending, rows, flows, strict=True):
         when = job.due_at.astimezone(zone)
         session = f" (session {row['session']})" if row["session"] else ""
-        print(f"{when:%a %d %b %Y %H:%M} {zone.key}  {_JOB_WORDS[job.kind]}{session}")
+        words = _JOB_WORDS[job.kind] if job.kind == "reminder" or flow is None else _FLOW_WORDS.get(
+            flow, _JOB_WORDS[job.kind])
+        print(f"{when:%a %d %b %Y %H:%M} {zone.key}  {words}{session}")
     return 0
 
 

@@ -89,12 +89,30 @@ def at_local(day: date, clock: time, zone: ZoneInfo) -> datetime:
 
 
 def pre_session_flow(session: Session, sessions: Sequence[Session]) -> str:
-    """Session 1 sets goals; the last of several looks back over the programme; the rest follow up."""
+    """Session 1 sets goals; every later session, the last included, starts from how things have gone."""
     live = [s for s in sessions if s.status != "cancelled"]
-    last = max(s.number for s in live) if live else session.number
-    if session.number == min(s.number for s in live):
-        return "pre_session"
-    return "final_review" if session.number == last else "follow_up"
+    first = min((s.number for s in live), default=session.number)
+    return "pre_session" if session.number == first else "follow_up"
+
+
+def post_session_flow(session: Session, sessions: Sequence[Session]) -> str:
+    """After a session, the actions until the next one; after the last, the review of the whole programme."""
+    live = [s for s in sessions if s.status != "cancelled"]
+    last = max((s.number for s in live), default=session.number)
+    return "final_review" if session.number >= last else "post_session"
+
+
+def job_flow(kind: JobKind, session: Session | None, sessions: Sequence[Session]) -> str | None:
+    """The flow a coachee's job will start (None for jobs that start none, such as the coach's digest)."""
+    if kind == "checkin":
+        return "checkin"
+    if session is None:
+        return None
+    if kind in ("pre_session", "reminder"):
+        return pre_session_flow(session, sessions)
+    if kind == "post_session":
+        return post_session_flow(session, sessions)
+    return None
 
 
 def session_jobs(

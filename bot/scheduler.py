@@ -34,6 +34,7 @@ from bot.planning import (
     job_done,
     job_dropped,
     morning_if_night,
+    post_session_flow,
     pre_session_flow,
 )
 from bot.storage import jobs as job_store
@@ -180,7 +181,7 @@ class Scheduler:
             return job_dropped("its session is gone")
         sessions = store.list_sessions(conn, coachee_id=job.coachee_id)
         if job.kind == "post_session":
-            return self._post_session(conn, session, key, now)
+            return self._post_session(conn, session, key, now, flow=post_session_flow(session, sessions))
         if session.status not in UPCOMING:
             return job_dropped(f"session {session.number} is {session.status}")
         if now >= session.at:
@@ -206,12 +207,13 @@ class Scheduler:
         self.engine.start_flow_in(conn, coachee_id=coachee_id, flow="checkin", key=key, now=now)
         return job_done()
 
-    def _post_session(self, conn: Connection, session: Session, key: ConversationKey, now: datetime) -> JobOutcome:
+    def _post_session(self, conn: Connection, session: Session, key: ConversationKey, now: datetime, *,
+                      flow: str) -> JobOutcome:
         if session.status not in UPCOMING:
             return job_dropped(f"session {session.number} is {session.status}")
         store.update_session(conn, session.id, status="done")
-        self.engine.start_flow_in(conn, coachee_id=session.coachee_id, flow="post_session", key=key, now=now)
-        return job_done()
+        self.engine.start_flow_in(conn, coachee_id=session.coachee_id, flow=flow, key=key, now=now)
+        return job_done(flow)
 
     def _digest(self, conn: Connection, job: JobRow, now: datetime) -> JobOutcome:
         assert job.coachee_id is not None

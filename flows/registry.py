@@ -19,7 +19,7 @@ from flows.spec import SCALE_TRENDS, ActionStatus, AnswerKind, FlowSpec, StateSp
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACEHOLDERS = frozenset({"name", "coach", "last_scale", "session_number", "last_scale_note", "goal", "goal_note",
-                          "strengths_note", "scale_journey", "item"})
+                          "strengths_note", "exception_note", "role_model_note", "scale_journey", "item"})
 NEXT = "next"
 ITEMS_DONE = "items_done"  # a loop head with no items left moves on to its `after` state
 TO_REVIEW = "to_review"  # after changing an answer, straight back to the review

@@ -21,9 +21,10 @@ class AnswerKind(str, Enum):
 
 ProfileField = Literal["consent_store", "consent_share", "timezone"]
 # Facts a state can depend on; a state whose condition doesn't hold is passed over via `next`.
-Condition = Literal["can_share", "has_goal", "has_last_scale", "has_open_actions"]
-# Answers the rest of the programme remembers (the goal shown in check-ins, strengths reflected back).
-Remember = Literal["goal", "strengths"]
+Condition = Literal["can_share", "has_goal", "has_last_scale", "has_open_actions", "has_role_model"]
+# Answers the rest of the programme remembers: the goal shown in check-ins; strengths, a time it went well and a
+# role model reflected back in the coachee's own words (stage 5, acknowledgement), never praise of our own.
+Remember = Literal["goal", "strengths", "exception", "role_model"]
 # What a state does with the coachee's actions: name one, give its due date, or say how it went.
 ActionRole = Literal["text", "due", "status"]
 ActionStatus = Literal["open", "done", "partly", "not_yet"]

@@ -51,6 +51,11 @@ class AnswerView(Frozen):
     text: str
 
 
+_OWN_WORDS: dict[str, Remember] = {"strengths_note": "strengths", "exception_note": "exception",
+                                   "role_model_note": "role_model"}
+"""Placeholders that reflect an answer back in the coachee's own words, and the answer each reflects."""
+
+
 class FlowFacts(Protocol):
     """Read-only facts about the coachee that wording and conditions may use. Looked up only when needed."""
 
@@ -373,6 +378,8 @@ class FlowRunner:
             return self._remembered("goal", ctx, step) is not None
         if condition == "has_last_scale":
             return ctx.facts.last_scale() is not None
+        if condition == "has_role_model":
+            return self._remembered("role_model", ctx, step) is not None
         return bool(ctx.facts.open_actions())
 
     # asking
@@ -425,9 +432,10 @@ class FlowRunner:
             elif name == "goal_note":
                 goal = self._remembered("goal", ctx, step)
                 values[name] = notes["goal"].format(goal=_short(goal)) if goal else notes["no_goal_note"]
-            elif name == "strengths_note":
-                strengths = self._remembered("strengths", ctx, step)
-                values[name] = notes["strengths"].format(strengths=_short(strengths)) if strengths else ""
+            elif name in _OWN_WORDS:  # their own words reflected back, or nothing when they gave none
+                what = _OWN_WORDS[name]
+                said = self._remembered(what, ctx, step)
+                values[name] = notes[what].format(said=_short(said)) if said else ""
             elif name == "scale_journey":
                 journey = ctx.facts.scale_journey()
                 values[name] = (notes["journey"].format(journey=" → ".join(map(str, journey))) if journey

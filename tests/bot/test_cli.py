@@ -111,8 +111,9 @@ def test_a_scripted_terminal_session_runs_session_one_to_the_review_and_the_dige
     out = done.stdout
     assert out.index("Shall we start?") < out.index("keep your answers") < out.index("time zone")
     order = ["What would you like to work on", "why now", "first session with Demo Coach", "was useful",
-             "miracle has happened", "cost you", "scale of 1 to 10", "did something similar well", "strengths",
-             "someone you respect", "anything else you'd like Demo Coach to know", "exactly what Demo Coach will see",
+             "miracle has happened", "cost you", "outweigh", "scale of 1 to 10", "did something similar well",
+             "strengths", "someone you respect", "talk to them", "anything else you'd like Demo Coach to know",
+             "exactly what Demo Coach will see",
              "Which answer would you like to keep private", "stays private", "Sent."]
     positions = [out.index(marker) for marker in order]
     assert positions == sorted(positions)

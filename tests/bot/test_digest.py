@@ -94,7 +94,8 @@ async def test_the_digest_covers_every_section_in_the_coachees_time_zone(harness
     assert f"- **How they'll know it helped** (19 Nov): {ANSWERS['know_useful']}" in text
     assert f"- **Preferred future** (19 Nov): {ANSWERS['miracle']}" in text
     assert f"- **Costs** (19 Nov): {ANSWERS['costs']}" in text
-    assert "Scaling: 4 → 7" in text and "- Readings: 4 (19 Nov) → 7 (1 Dec)" in text
+    # before session 1, after it, and the check-in
+    assert "Scaling: 4 → 4 → 7" in text and "- Readings: 4 (19 Nov) → 4 (24 Nov) → 7 (1 Dec)" in text
     assert f"- **A time it went well** (19 Nov): {LATER['exception']}" in text
     assert f"- **Strengths** (19 Nov): {LATER['strengths']}" in text
     assert f"- **Role models** (19 Nov): {LATER['role_model']}" in text
@@ -152,9 +153,13 @@ async def test_an_action_status_kept_private_is_not_read_from_the_actions_table(
     await harness.say("Busy")
     await harness.press("Not yet")
     await harness.say("Rota gaps all month")
+    await harness.say("/skip")  # what to try now
     await harness.press("Done")
+    await harness.say("/skip")  # what helped
     await harness.say("keep it")
     await harness.press("5")
+    await harness.say("/skip")  # strengths since
+    await harness.say("/skip")  # the role model
     await harness.say("Practise opening the meeting")
     with harness.app.db.connect() as conn:
         first, second = store.actions_of(conn, harness.coachee_id)
@@ -171,7 +176,7 @@ async def test_an_action_status_kept_private_is_not_read_from_the_actions_table(
     assert "## Actions" in text and "Sam kept 2 answers private." in text
     assert "- **Since the last session** (4 Dec): Busy" in text
     assert "- **What they want from this session** (4 Dec): Practise opening the meeting" in text
-    assert "Scaling: 4 → 5" in text
+    assert "Scaling: 4 → 4 → 5" in text
 
 
 async def test_a_coachee_who_declined_to_share_shows_nothing_of_theirs(harness: Harness) -> None:

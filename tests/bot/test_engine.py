@@ -120,14 +120,15 @@ async def test_a_conversation_resumes_where_it_stopped_after_a_restart(
 
 async def test_messages_from_one_coachee_sent_at_once_are_handled_in_order(harness: Harness) -> None:
     await onboard(harness)
-    texts = ("goal A", "why B", "want C", "know D", "miracle E", "cost F", "5")
+    texts = ("goal A", "why B", "want C", "know D", "miracle E", "cost F", "worth G", "5")
     messages = [harness.transport.message("u1", text) for text in texts]
     await asyncio.gather(*(harness.transport.receive(m) for m in messages))
     await harness.app.outbox.deliver_due()
     with harness.app.db.connect() as conn:
         stored = [(a.question, a.text) for a in store.answers_of(conn, harness.coachee_id)]
         history = store.scale_history(conn, harness.coachee_id)
-    assert stored == list(zip(["goal", "why_now", "session_want", "know_useful", "miracle", "costs", "scaling"],
+    assert stored == list(zip(["goal", "why_now", "session_want", "know_useful", "miracle", "costs", "cost_worth",
+                               "scaling"],
                               texts, strict=True))
     assert [v for _, v in history] == [5]
 

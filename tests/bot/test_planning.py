@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 from bot.config import ScheduleConfig
 from bot.planning import (
     checkin_allowed,
+    job_flow,
     morning_if_night,
     next_checkin,
     next_monday,
+    post_session_flow,
     pre_session_flow,
     session_jobs,
     wall_shift,
@@ -88,4 +90,13 @@ def test_the_caseload_goes_out_on_mondays() -> None:
 def test_which_questions_come_before_which_session() -> None:
     sessions = [session(n, local(2026, 11, 2, 10, 0) + timedelta(weeks=n)) for n in range(1, 5)]
     assert [pre_session_flow(s, sessions) for s in sessions] == [
-        "pre_session", "follow_up", "follow_up", "final_review"]
+        "pre_session", "follow_up", "follow_up", "follow_up"]
+    # after each session, the actions until the next; after the last, the review of the whole programme
+    assert [post_session_flow(s, sessions) for s in sessions] == [
+        "post_session", "post_session", "post_session", "final_review"]
+    assert [job_flow("post_session", s, sessions[:2]) for s in sessions[:2]] == ["post_session", "final_review"]
+    assert job_flow("reminder", sessions[1], sessions[:2]) == "follow_up"
+    assert job_flow("digest", sessions[1], sessions) is None and job_flow("checkin", None, sessions) == "checkin"
+    # one session: goals before it, the review after it
+    assert (pre_session_flow(sessions[0], sessions[:1]), post_session_flow(sessions[0], sessions[:1])) == (
+        "pre_session", "final_review")

@@ -4,15 +4,21 @@ the clock changes, restarts mid-batch, two schedulers on one database, downtime 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
+import json
 import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import build_app
+from bot.cli import main
 from bot.config import Config
 from bot.storage import jobs as job_store
 from bot.storage import schema as t
@@ -34,6 +40,20 @@ def add_coachee(h: Harness, user: str, name: str, zone: str) -> int:
                                                ProfileChange(field="consent_share", value="yes"),
                                                ProfileChange(field="timezone", value=zone)])
     return coachee.id
+
+
+def cli_runner(tmp_path: Path) -> Callable[..., str]:
+    """`coachbot` commands on a config of their own in `tmp_path`; each returns what it printed (and must succeed)."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "c.db"}"\n')
+
+    def run(*args: str) -> str:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["--config", str(cfg), *args]) == 0
+        return out.getvalue()
+
+    return run
 
 
 def book_programme(h: Harness, coachee_id: int, zone: ZoneInfo) -> None:
@@ -88,17 +108,19 @@ async def test_a_six_session_programme_in_two_time_zones_across_the_clock_change
         mine = [(at.astimezone(zone), text) for at, who, text in sent if who == user]
         sessions = [datetime(*day, 10, 0, tzinfo=zone) for day in SESSION_DAYS]
         openers = [(at, text) for at, text in mine if "gentle nudge" not in text and (
-            "What would you like to work on in your coaching" in text or "How have things gone since" in text
-            or "what has helped you most?" in text)]
-        # Each session's questions three days before at 10:00 local, whichever side of the clock change.
+            "What would you like to work on in your coaching" in text or "How have things gone since" in text)]
+        # Each session's questions three days before at 10:00 local, whichever side of the clock change: goals
+        # before session 1, then how things have gone before every later one, the last included.
         assert [at for at, _ in openers] == [s - timedelta(days=3) for s in sessions]
         assert all(at.time() == time(10, 0) for at, _ in openers)
         assert "What would you like to work on" in openers[0][1]
-        assert all("How have things gone since" in text for _, text in openers[1:5])
-        assert "what has helped you most?" in openers[5][1]
-        # Actions asked two hours after each session; one reminder for each unanswered set of questions.
+        assert all("How have things gone since" in text for _, text in openers[1:])
+        # Two hours after each session the actions; after the last, the review of the programme instead.
         actions = [at for at, text in mine if "What did you agree to do" in text]
-        assert actions == [s + timedelta(hours=2) for s in sessions]
+        assert actions == [s + timedelta(hours=2) for s in sessions[:-1]]
+        reviews = [at for at, text in mine if "what has helped you most?" in text]
+        assert reviews == [sessions[-1] + timedelta(hours=2)]
+        assert not [text for at, text in mine if at > sessions[-1] and "next session" in text]
         reminders = [at for at, text in mine if "gentle nudge" in text]
         assert len(reminders) == 6 and all(time(8, 0) <= at.time() < time(21, 0) for at in reminders)
         checkins = [at for at, text in mine if "a quick check-in" in text]
@@ -258,24 +280,8 @@ async def test_a_time_zone_given_in_onboarding_plans_the_calendar(harness: Harne
 
 
 @pytest.mark.parametrize("action", ["cancel", "move"])
-def test_cancelling_or_moving_a_session_re_plans_it(tmp_path: object, action: str) -> None:
-    import json
-    from pathlib import Path
-
-    from bot.cli import main
-
-    assert isinstance(tmp_path, Path)
-    cfg = tmp_path / "c.toml"
-    cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "c.db"}"\n')
-
-    def run(*args: str) -> str:
-        import contextlib
-        import io
-
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert main(["--config", str(cfg), *args]) == 0
-        return out.getvalue()
+def test_cancelling_or_moving_a_session_re_plans_it(tmp_path: Path, action: str) -> None:
+    run = cli_runner(tmp_path)
 
     coach = run("coach", "add", "--name", "Alex").split()[-1]
     coachee = run("coachee", "add", "--coach", coach, "--name", "Sam").split()[-1]
@@ -312,3 +318,24 @@ async def test_a_coachee_chooses_their_own_check_in_time_and_rhythm_or_none(
     assert checkins() == [datetime(2026, 10, 13, 8, 30, tzinfo=LONDON)]  # halfway between the first two sessions
     assert "no more check-ins" in await h.texts("checkins off", user="u9")
     assert checkins() == []
+
+
+def test_the_schedule_names_each_jobs_flow_and_a_two_session_programme_follows_up_then_reviews(
+    tmp_path: Path,
+) -> None:
+    run = cli_runner(tmp_path)
+
+    coach = run("coach", "add", "--name", "Alex").split()[-1]
+    coachee = run("coachee", "add", "--coach", coach, "--name", "Sam").split()[-1]
+    run("session", "add", "--coachee", coachee, "--at", "2030-03-12T10:00")
+    run("session", "add", "--coachee", coachee, "--at", "2030-04-09T10:00")
+    jobs = [(j["session"], j["kind"], j["flow"]) for j in json.loads(run("schedule", "--coachee", coachee, "--json"))
+            if j["kind"] != "checkin"]
+    assert jobs == [
+        (1, "pre_session", "pre_session"), (1, "reminder", "pre_session"), (1, "digest", None),
+        (1, "post_session", "post_session"),
+        (2, "pre_session", "follow_up"), (2, "reminder", "follow_up"), (2, "digest", None),
+        (2, "post_session", "final_review"),
+    ]
+    text = run("schedule", "--coachee", coachee)
+    assert "how things have gone (session 2)" in text and "the last session (session 2)" in text

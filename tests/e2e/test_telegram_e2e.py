@@ -262,11 +262,14 @@ async def walk_through(
     await coachee.answer("a miracle has happened", MIRACLE)
     await coachee.expect("What might achieving this goal cost you")
     await coachee.user.send_command("/skip")
+    await coachee.expect("does that cost outweigh")
+    await coachee.user.send_command("/skip")
     scale = await coachee.press("On a scale of 1 to 10", "4")
     assert [str(n) for n in range(1, 11)] == [label for label in labels_of(scale) if label.isdigit()]
     await coachee.answer("Think of a time you did something similar well", EXCEPTION)
     await coachee.answer("What strengths did you draw on", STRENGTHS)
     await coachee.answer("Is there someone you respect", ROLE_MODEL)
+    await coachee.answer("Could you talk to them", "Yes, over a coffee next week")
     await coachee.answer("Is there anything else you'd like Alex Coach to know", ANYTHING_ELSE)
 
     # The review shows exactly what the coach will see; one answer is kept private, then it is sent.

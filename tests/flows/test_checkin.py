@@ -52,7 +52,7 @@ async def test_a_whole_check_in_with_actions_ends_by_reflecting_strengths(harnes
                    if a.flow == "checkin"}
         readings = [v for _, v in store.scale_history(conn, harness.coachee_id)]
     assert actions == {"Book a 1:1 with each band 6": "partly", "Draft a shorter agenda": "done"}
-    assert readings == [4, 7]
+    assert readings == [4, 4, 7]  # before session 1, after it, and this check-in
     assert answers["helped"].text == "Preparing the agenda the night before" and answers["helped"].shared
     assert answers["for_coach"].text == "I'm feeling more confident"
 

@@ -28,15 +28,23 @@ async def test_follow_up_asks_about_each_action_then_the_goal_then_scaling_again
     first = await harness.say("Busy, but I tried things")
     assert "Book a 1:1 with each band 6 (by 20 November)" in first[-1].text
     assert [b.label for b in first[-1].buttons] == ["Done", "Partly", "Not yet"]
-    second = await harness.press("Done")
+    celebrated = (await harness.press("Done"))[-1].text
+    assert "worth celebrating" in celebrated and "What helped you get it done?" in celebrated
+    second = await harness.say("Blocking out Friday mornings")
     assert "Draft a shorter agenda" in second[-1].text
     assert "What got in the way?" in await harness.texts("not yet")
-    goal = await harness.texts("Rota gaps all month")
+    assert "What could you try differently" in await harness.texts("Rota gaps all month")
+    goal = await harness.texts("Write it on the train in")
     assert 'Your goal has been: "Lead calmer ward meetings"' in goal
     assert "How would you put your goal now?" in await harness.texts("change it")
     scaling = await harness.texts("Lead shorter, calmer ward meetings")
     assert "Last time you said 4." in scaling
-    assert "from this session" in await harness.texts("6")
+    since = await harness.texts("6")  # stage 5: their own words back, then what they have drawn on since
+    assert 'a time it went well: "The audit huddle last spring went well"' in since
+    assert 'these strengths: "Preparation and patience"' in since and "drawn on since" in since
+    role_model = await harness.texts("Asking the team first")
+    assert '"My old ward manager, who always listened first"' in role_model and "talk to them" in role_model
+    assert "from this session" in await harness.texts("Not yet, she's on leave")
     review = await harness.texts("Practise opening the meeting")
     assert "exactly what Alex Coach will see" in review
     assert "Book a 1:1 with each band 6: Done" in review
@@ -49,7 +57,7 @@ async def test_follow_up_asks_about_each_action_then_the_goal_then_scaling_again
         goal_now = store.latest_answer(conn, coachee_id=harness.coachee_id,
                                        questions=sorted(harness.app.flows.registry.remembered_questions("goal")))
     assert actions == {"Book a 1:1 with each band 6": "done", "Draft a shorter agenda": "not_yet"}
-    assert readings == [4, 6]
+    assert readings == [4, 4, 6]  # before session 1, after it, and now
     assert goal_now == "Lead shorter, calmer ward meetings"
 
 
@@ -59,7 +67,9 @@ async def test_a_new_goal_asks_the_stage_one_questions_for_it(harness: Harness) 
     await harness.say("Quiet fortnight")
     await harness.press("Partly")
     await harness.say("/skip")  # what got in the way is optional
+    await harness.say("/skip")  # and what to try now
     await harness.press("Done")
+    await harness.say("/skip")  # what helped
     assert "What would you like to work on now?" in await harness.texts("a new one")
     assert "why now" in await harness.texts("Get ready for a matron interview")
     assert "How will you know you've reached it?" in await harness.texts("The post closes in March")

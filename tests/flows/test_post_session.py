@@ -8,13 +8,17 @@ from bot.storage import store
 from tests.conftest import Clock, Harness, onboard
 
 
-async def record_actions(h: Harness, actions: list[tuple[str, str]]) -> list[str]:
-    """Walk the post-session flow for these (action, when) pairs; returns every reply's text."""
+async def record_actions(h: Harness, actions: list[tuple[str, str]], *, scale: str = "4") -> list[str]:
+    """Walk the post-session flow for these (action, when) pairs, then the obstacles, how to get past them and
+    the scale (by button); returns every reply's text."""
     texts = [r.text for r in await h.prompt("post_session")]
     for n, (action, when) in enumerate(actions):
         texts += [r.text for r in await h.say(action)]
         texts += [r.text for r in await h.say(when)]
         texts += [r.text for r in await h.press("Yes" if n < len(actions) - 1 else "No")]
+    texts += [r.text for r in await h.say("Night shifts make it hard to catch people")]
+    texts += [r.text for r in await h.say("Ask the deputy to cover the handover")]
+    texts += [r.text for r in await h.press(scale)]
     return texts
 
 
@@ -27,7 +31,7 @@ async def test_each_action_is_stored_with_a_due_date_from_natural_language(harne
     assert "agree to do before your next session" in texts[0]
     assert "Got it: by Friday 20 November." in texts
     assert "Got it: by Thursday 3 December." in texts
-    assert "I'll ask how they went" in texts[-1]
+    assert "I'll ask how it went" in texts[-1]
     with harness.app.db.connect() as conn:
         actions = [(a.text, a.due_on, a.status) for a in store.actions_of(conn, harness.coachee_id)]
     assert actions == [("Book a 1:1 with each band 6", date(2026, 11, 20), "open"),
@@ -69,3 +73,25 @@ async def test_back_from_the_date_lets_the_action_be_reworded(harness: Harness) 
     await harness.press("No")
     with harness.app.db.connect() as conn:
         assert [a.text for a in store.actions_of(conn, harness.coachee_id)] == ["Talk to HR about the rota"]
+
+
+async def test_after_a_session_it_asks_what_might_get_in_the_way_how_to_get_past_it_and_scales_again(
+    harness: Harness,
+) -> None:
+    harness.use_clock(Clock(datetime(2026, 11, 19, 12, 0, tzinfo=UTC)))
+    await onboard(harness)
+    await harness.prompt("post_session")
+    await harness.say("Book a 1:1 with each band 6")
+    await harness.say("next Friday")
+    assert "get in the way" in (await harness.press("No"))[-1].text
+    assert "how could you get past it" in (await harness.texts("Night shifts"))
+    scaling = (await harness.say("Ask the deputy to cover"))[-1]
+    assert "scale of 1 to 10" in scaling.text and [b.label for b in scaling.buttons][:10] == [
+        str(n) for n in range(1, 11)]
+    closing = await harness.texts("6")
+    assert "noted your plan" in closing and "next session" in closing
+    with harness.app.db.connect() as conn:
+        readings = [value for value, _ in store.scale_readings(conn, harness.coachee_id)]
+        answers = {a.question: a.text for a in store.answers_of(conn, harness.coachee_id)}
+    assert readings == [6]
+    assert answers["obstacles"] == "Night shifts" and answers["overcome"] == "Ask the deputy to cover"

@@ -15,11 +15,13 @@ ANSWERS = {
     "know_useful": "I'd leave with one thing to try",
     "miracle": "People arrive on time and everyone gets heard",
     "costs": "Less time on the floor at first",
+    "cost_worth": "No, it's worth it for a calmer team",
 }
 LATER = {
     "exception": "The audit huddle last spring went well",
     "strengths": "Preparation and patience",
     "role_model": "My old ward manager, who always listened first",
+    "role_model_talk": "Yes, I could ask her how she ran huddles",
     "anything_else": "I'm anxious about the restructure",
 }
 
@@ -44,8 +46,9 @@ async def test_session_one_asks_each_stage_once_in_order_one_question_per_messag
     for text in LATER.values():
         questions += [r.text for r in await harness.say(text)]
     expected = ["why now", "first session with Alex Coach", "session was useful", "miracle has happened",
-                "cost you", "scale of 1 to 10", "did something similar well", "strengths", "someone you respect",
-                "anything else you'd like Alex Coach to know", "exactly what Alex Coach will see"]
+                "cost you", "outweigh", "scale of 1 to 10", "did something similar well", "strengths",
+                "someone you respect", "talk to them", "anything else you'd like Alex Coach to know",
+                "exactly what Alex Coach will see"]
     assert len(questions) == len(expected)
     for text, marker in zip(questions, expected, strict=True):
         assert marker in text
@@ -67,7 +70,7 @@ async def test_nothing_reaches_the_coach_until_the_review_is_sent(harness: Harne
     assert "Sent" in closing and "session goes well" in closing
     with harness.app.db.connect() as conn:
         shared = {a.question: a.text for a in store.answers_of(conn, harness.coachee_id, shared_only=True)}
-    assert shared["goal"] == ANSWERS["goal"] and shared["scaling"] == "4" and len(shared) == 11
+    assert shared["goal"] == ANSWERS["goal"] and shared["scaling"] == "4" and len(shared) == 13
 
 
 async def test_the_review_can_keep_one_answer_private_and_the_digest_leaves_it_out(harness: Harness) -> None:
@@ -191,7 +194,7 @@ async def test_a_coachee_who_declined_sharing_gets_no_review_and_nothing_is_shar
     assert "exactly what" not in closing and "Thank you for giving these questions your time" in closing
     with harness.app.db.connect() as conn:
         assert store.answers_of(conn, harness.coachee_id, shared_only=True) == []
-        assert len(store.answers_of(conn, harness.coachee_id)) == 11
+        assert len(store.answers_of(conn, harness.coachee_id)) == 13
 
 
 def _review_button(h: Harness, label: str) -> str:

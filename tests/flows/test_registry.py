@@ -38,7 +38,8 @@ def test_the_shipped_flows_are_valid() -> None:
 
 def test_a_loop_and_a_review_build_into_the_machine() -> None:
     registry = FlowRegistry.load()
-    assert registry.advance("follow_up", "action_status", "pick_done") == "action_status"
+    assert registry.advance("follow_up", "action_status", "pick_done") == "action_done"
+    assert registry.advance("follow_up", "action_done", "next") == "action_status"
     assert registry.advance("follow_up", "action_status", "items_done") == "goal_choice"
     assert registry.advance("pre_session", "review", "change_goal") == "goal"
     assert registry.advance("pre_session", "miracle", "to_review") == "review"

@@ -38,7 +38,7 @@ REGISTRY = FlowRegistry.load()
 FLOW_STATES = [(flow, state.name) for flow in REGISTRY.names() for state in REGISTRY.spec(flow).states]
 ONBOARD = ("hello", "yes", "yes", "yes", "London")
 TO_SCALING = (*ONBOARD, "Chair meetings calmly", "It matters now", "A plan", "I'll feel calmer", "Calm rooms",
-              "Some time")
+              "Some time", "No, it's worth it")
 SETUPS: dict[str, tuple[str, ...]] = {
     "new": (),
     "welcome": ("hello",),

@@ -52,7 +52,7 @@ COACH = "U0COACH"
 SAM, SAM_DM = "U0SAM", "D0SAM"
 EVE, EVE_DM = "U0EVE", "D0EVE"
 TO_SCALING = ("hello", "yes", "yes", "yes", "London", "Chair meetings calmly", "It matters now", "A plan",
-              "I'll feel calmer", "Calm rooms", "Some time")
+              "I'll feel calmer", "Calm rooms", "Some time", "No, it's worth it")
 
 _stamps = itertools.count(1)
 

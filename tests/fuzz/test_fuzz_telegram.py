@@ -42,7 +42,7 @@ BOT = Bot("123456:fuzz-token-never-used")  # de_json only: nothing is sent
 SECRET = "fuzz-Secret_token-1"
 SAM, EVE, PROBE = 7101, 7102, 7199
 TO_SCALING = ("hello", "yes", "yes", "yes", "London", "Chair meetings calmly", "It matters now", "A plan",
-              "I'll feel calmer", "Calm rooms", "Some time")
+              "I'll feel calmer", "Calm rooms", "Some time", "No, it's worth it")
 
 _ids = itertools.count(1)
 
