@@ -78,8 +78,12 @@ class CoacheeDesk:
             self.steps.apply(turn, back)
 
     def pause(self, turn: TurnState, word: str, rest: str) -> None:
-        if turn.data.position is not None:
-            turn.update(paused=turn.data.position, position=None)
+        """Only a running question can be paused, so a /resume afterwards always finds what /pause said it kept."""
+        if turn.data.position is None:
+            words = self.wording.still_paused if turn.data.paused is not None else self.wording.nothing_to_pause
+            turn.replies.append(Reply(text=self.steps.fill(words, turn)))
+            return
+        turn.update(paused=turn.data.position, position=None)
         turn.replies.append(Reply(text=self.steps.fill(self.wording.paused, turn)))
 
     def resume(self, turn: TurnState, word: str, rest: str) -> None:
@@ -106,8 +110,15 @@ class CoacheeDesk:
         assert coachee is not None
         every = _CHECKIN_EVERY.get(choice.lower())
         when = parse_when(choice, now=turn.now) if choice and every is None else None
+        if choice.strip() and every is None and when is None:
+            turn.replies.append(Reply(text=self.wording.checkins_unclear.format(choice=choice.strip()[:40],
+                                                                                name=coachee.first_name)))
+            return
         if every is None and when is None:
             current = coachee.checkin_every_days
+            if current == 0:
+                turn.replies.append(Reply(text=self.wording.checkins_are_off.format(name=coachee.first_name)))
+                return
             rhythm = self.wording.rhythm
             how_often = {None: rhythm.usual, 0: rhythm.off, 7: rhythm.weekly, 14: rhythm.fortnightly}.get(
                 current, rhythm.every_days.format(days=current))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Mapping
 from contextlib import ExitStack
@@ -199,8 +200,12 @@ def _first_line(error: object) -> str:
 
 # services directory
 
-def check_services(safety: SafetyConfig, *, today: date) -> list[Check]:
-    """The numbers shown to someone in crisis must be current and cover every tier that shows them."""
+# Words of a contact that was never filled in: the example config's and the built-in stress entry's.
+_PLACEHOLDER = re.compile(r"\b(?:replace|todo|tbc|tbd|xxx+|placeholder)\b|ask your coaching service for the contact",
+                          re.IGNORECASE)
+
+def check_services(safety: SafetyConfig, *, today: date, production: bool = False) -> list[Check]:
+    """The numbers shown to someone in crisis must be current, real, and cover every tier that shows them."""
     checked = safety.services_checked
     age = (today - checked).days
     found: list[Check] = []
@@ -215,6 +220,11 @@ def check_services(safety: SafetyConfig, *, today: date) -> list[Check]:
     if missing:
         found.append(Check("services", "warn", f"no service listed for {', '.join(missing)}: people routed there "
                                                "get no one to contact (add [[safety.services]] entries)"))
+    unset = [s.name for s in safety.services if not s.contact.strip() or _PLACEHOLDER.search(s.contact)]
+    if unset:
+        found.append(Check("services", "fail" if production else "warn",
+                           f"no real contact set for {', '.join(unset)}: people routed there would be told to "
+                           "contact no one (set its contact in [[safety.services]])"))
     if not found:
         found.append(Check("services", "ok", f"{len(safety.services)} services, checked {checked.isoformat()} "
                                              f"({age} days ago)"))
@@ -321,7 +331,7 @@ def run_checks(config: Config, *, source: str | None, today: date, client: httpx
     """Every check, in the order an operator would fix them; transports only when enabled and configured."""
     found = check_config(config, source=source)
     found.append(check_database(config.database.url))
-    found += check_services(config.safety, today=today)
+    found += check_services(config.safety, today=today, production=config.security.environment == "production")
     wants_telegram = config.telegram.enabled and bool(config.telegram.token)
     wants_slack = config.slack.enabled and bool(config.slack.bot_token)
     if wants_telegram or wants_slack:

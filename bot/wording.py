@@ -233,6 +233,7 @@ class EngineWording(_Words):
     paused: str
     still_paused: str
     nothing_paused: str
+    nothing_to_pause: str
     resuming: str
     privacy: str
     stopped: str
@@ -251,6 +252,8 @@ class EngineWording(_Words):
     snooze_over: str
     checkins_now: str
     checkins_off: str
+    checkins_are_off: str
+    checkins_unclear: str
     checkins_every: str
     checkins_time: str
     coach_hello: str

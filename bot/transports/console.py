@@ -74,10 +74,12 @@ class ConsoleTransport:
         )
 
     def _pressed(self, text: str) -> str | None:
-        """Typing a shown option's number or its label presses that button."""
+        """Typing a shown option's number or its label presses that button. Under a scale the numbers are the
+        scale's own, so only labels count: "11" is out of range there, never the eleventh button ("Not now")."""
         choice = text.strip().lower()
+        by_number = not _is_scale(self._buttons)
         for index, button in enumerate(self._buttons, start=1):
-            if choice in (str(index), button.label.lower()):
+            if choice == button.label.lower() or (by_number and choice == str(index)):
                 return button.payload
         return None
 
@@ -89,10 +91,11 @@ class ConsoleTransport:
         else:
             self._buttons = reply.buttons
         lines.append(reply.text)
-        if reply.buttons and not (len(reply.buttons) == 10 and reply.buttons[0].label == "1"):
-            lines.append("  " + "   ".join(f"{i}) {b.label}" for i, b in enumerate(reply.buttons, start=1)))
+        if _is_scale(reply.buttons):
+            others = [b.label for b in reply.buttons if not b.label.isdigit()]  # "Not now", typed as it reads
+            lines.append("  " + "   ".join([self.words.scale_hint, *others]))
         elif reply.buttons:
-            lines.append("  " + self.words.scale_hint)
+            lines.append("  " + "   ".join(f"{i}) {b.label}" for i, b in enumerate(reply.buttons, start=1)))
         if reply.attachment is not None:
             lines.append(f"  [attachment: {reply.attachment.filename}]")
         self.stdout.write("\n".join(lines) + "\n\n")
@@ -101,3 +104,7 @@ class ConsoleTransport:
 
     async def stop(self) -> None:
         self._stopped = True
+
+
+def _is_scale(buttons: tuple[Button, ...]) -> bool:
+    return any(b.label.isdigit() for b in buttons)

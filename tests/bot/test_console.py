@@ -50,3 +50,14 @@ async def test_messages_for_someone_else_are_labelled() -> None:
 async def test_each_line_gets_its_own_message_id() -> None:
     got, _ = await _run("a\na\n")
     assert len({m.message_id for m in got}) == 2
+
+
+SCALE_OR_NOT_NOW = Reply(text="On a scale of 1 to 10?", buttons=(
+    *(Button(label=str(n), payload=f"c:s:{n}") for n in range(1, 11)), Button(label="Not now", payload="c:s:not now")))
+
+
+async def test_under_a_scale_a_number_is_the_reading_never_the_button_in_that_place() -> None:
+    got, out = await _run("11\n3\nnot now\n", show=SCALE_OR_NOT_NOW)
+    assert "1) 1" not in out and "Not now" in out
+    # "11" goes to the flow as typed, which says it is out of range; "3" presses 3; the label still works
+    assert [(m.text, m.payload) for m in got] == [("11", None), (None, "c:s:3"), (None, "c:s:not now")]

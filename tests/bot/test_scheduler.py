@@ -312,12 +312,18 @@ async def test_a_coachee_chooses_their_own_check_in_time_and_rhythm_or_none(
                     if j.kind == "checkin"]
 
     assert checkins()[0] == datetime(2026, 10, 9, 10, 0, tzinfo=LONDON)  # the service default: weekly at 10:00
-    assert "at 10:00 your time" in await h.texts("/checkins", user="u9")
+    now = await h.texts("/checkins", user="u9")
+    assert "come on the service's usual rhythm, at 10:00 your time" in now
+    for unclear in ("25pm", "tuesdays-ish"):  # not understood is said, not answered with the current setting
+        reply = await h.texts(f"/checkins {unclear}", user="u9")
+        assert f'didn\'t understand "{unclear}"' in reply and "/checkins 9am" in reply
+    assert checkins()[0] == datetime(2026, 10, 9, 10, 0, tzinfo=LONDON)  # unchanged
     assert "08:30" in await h.texts("/checkins 8:30am", user="u9")
     assert "every 14 days" in await h.texts("/checkins fortnightly", user="u9")
     assert checkins() == [datetime(2026, 10, 13, 8, 30, tzinfo=LONDON)]  # halfway between the first two sessions
     assert "no more check-ins" in await h.texts("checkins off", user="u9")
     assert checkins() == []
+    assert "check-ins are off" in await h.texts("/checkins", user="u9")
 
 
 def test_the_schedule_names_each_jobs_flow_and_a_two_session_programme_follows_up_then_reviews(
