@@ -57,6 +57,8 @@ _STATUS_WORDS = {"hold": "on a safety hold (their coach lifts it)", "stopped": "
 _AFTER_STOP = frozenset(c.word for c in COMMANDS if c.audience == "coachee" and c.after_stop)
 _BARE = frozenset(c.word for c in COMMANDS if c.audience == "coachee" and c.bare)
 _WITH_TEXT = tuple(f"{c.word} " for c in COMMANDS if c.audience == "coachee" and c.bare and c.takes_text)
+_ON_HOLD = frozenset({"help", "privacy", "mydata", "forget"})
+"""A coachee's own rights and help, which a safety hold never takes away."""
 _JOIN = re.compile(r"^\s*(?:/start|join)\s+([A-Za-z0-9_\-]{4,64})\s*$", re.IGNORECASE)
 
 
@@ -109,6 +111,7 @@ class Engine:
         self._group_words = frozenset(c.word for c in COMMANDS if c.group)
         self._batch = BatchScreener(screener)
         self._safety = SafetyDesk(wording=self.wording, config=config, router=router, flows=flows)
+        self._mistake = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in self.wording.mistake_phrases) + r")\b")
 
     async def handle(self, msg: InboundMessage) -> None:
         """Handle one message. Raises TurnFailed if nothing could be stored, so it isn't acknowledged."""
@@ -403,6 +406,8 @@ class Engine:
         if turn.coachee is None:
             self._stranger_turn(turn)
             return
+        if turn.coachee.status == "hold" and self._still_theirs_on_hold(turn):
+            return
         if self._safety.screen_coachee(turn):
             turn.update(confirm=None)  # a pending "are you sure?" lapses: the next "yes" may answer the safety question
             return
@@ -427,6 +432,24 @@ class Engine:
             turn.replies.append(Reply(text=self._steps.fill(self.wording.still_paused, turn)))
             return
         self._steps.answer(turn)
+
+    def _still_theirs_on_hold(self, turn: TurnState) -> bool:
+        """On a safety hold coaching stops, but what is theirs goes on: help, privacy, their data and its erasure,
+        and saying the alert was a mistake. A message with any sign of risk goes to the safety routing first."""
+        if turn.screening is not None and turn.screening.tier is not Tier.NONE:
+            return False
+        text = (turn.msg.text or "").strip()
+        if turn.data.confirm == "forget" and self._coachee_desk.confirmation(turn, text, "forget"):
+            return True
+        bare = text.lower().rstrip("!. ")
+        word = (bare.split() or [""])[0].lstrip("/").split("@")[0]
+        if word in _ON_HOLD and (text.startswith("/") or bare in _BARE):
+            self._command(turn, text if text.startswith("/") else "/" + bare)
+            return True
+        if self._mistake.search(bare.replace("\u2019", "'")):
+            self._safety.heard_mistake(turn)
+            return True
+        return False
 
     # strangers and joining
 

@@ -122,6 +122,18 @@ class SafetyDesk:
         log.warning("safety routing: coachee %s tier %s action %s", coachee.id, outcome.tier.value,
                     outcome.action.value)
 
+    def heard_mistake(self, turn: TurnState) -> None:
+        """They say the alert was a mistake: they are thanked, stay on hold (their coach decides, after talking
+        with them), and their coach is told that they said so, never in their words."""
+        coachee, coach = turn.coachee, turn.coach
+        assert coachee is not None and coach is not None
+        turn.replies.append(Reply(text=self.wording.mistake_on_hold.format(name=coachee.first_name,
+                                                                            coach=coach.name)))
+        notice = self.wording.mistake_notice.format(coachee=coachee.name, coachee_id=coachee.id,
+                                                    when=f"{turn.now:%Y-%m-%d %H:%M} UTC")
+        send_to_coach(turn, coach.id, Reply(text=notice), kind="notice", priority=NOTICE_PRIORITY)
+        log.warning("coachee %s says their safety hold was a mistake; their coach has been told", coachee.id)
+
     def _alert_coach(self, turn: TurnState, outcome: SafetyOutcome) -> int | None:
         coachee, coach = turn.coachee, turn.coach
         assert coachee is not None and coach is not None

@@ -219,6 +219,9 @@ class GroupWording(_Words):
 
 class EngineWording(_Words):
     stranger: str
+    mistake_on_hold: str
+    mistake_notice: str
+    mistake_phrases: tuple[str, ...]
     bad_invite: str
     invite_tries_used: str
     slow_down: str

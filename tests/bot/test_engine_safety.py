@@ -281,3 +281,39 @@ async def test_a_flood_from_one_stranger_gives_one_alert_an_hour_and_a_coachees_
     assert "memory user stranger" in again and "since the last alert about them at 2026-11-02 09:00 UTC they have " \
         "sent 199 more messages" in again.replace("Since", "since")
     assert "message 1" not in again  # never the words
+
+
+async def test_on_hold_their_help_privacy_and_data_rights_still_work_and_risk_still_comes_first(
+    harness: Harness,
+) -> None:
+    await onboard(harness)
+    await harness.say("I can't go on [crisis]")
+    assert _status(harness) == "hold"
+    assert "/mydata" in await harness.texts("/help") and _status(harness) == "hold"
+    assert "116 123" not in await harness.texts("/privacy")
+    (mydata,) = await harness.say("/mydata")
+    assert mydata.attachment is not None and json.loads(mydata.attachment.data)["profile"]["name"] == "Sam Jones"
+    # a sign of risk inside a command is still risk
+    assert "116 123" in await harness.texts("/help I want to end it [crisis]")
+    assert "deletes everything" in await harness.texts("/forget")
+    await harness.press("Yes, delete it all")
+    with harness.app.db.connect() as conn:
+        assert store.list_coachees(conn) == []  # erased, as asked, hold or not
+
+
+async def test_saying_the_alert_was_a_mistake_is_heard_the_hold_stays_and_the_coach_is_told(
+    harness: Harness,
+) -> None:
+    await onboard(harness)
+    await harness.say("I can't go on [crisis]")
+    before = len(harness.transport.texts_to("c1"))
+    reply = await harness.texts("Honestly I didn\u2019t mean it like that, I was talking about a film")
+    assert "let Alex Coach know you said it was a mistake" in reply and "116 123" not in reply
+    assert _status(harness) == "hold"  # the coach decides
+    await harness.app.outbox.deliver_due()
+    (notice,) = harness.transport.texts_to("c1")[before:]
+    assert "said at" in notice and "was a mistake" in notice and "/resume Sam Jones" in notice
+    assert "film" not in notice  # never their words
+    # while risk shows, it is not taken as a mistake
+    assert "116 123" in await harness.texts("it was a mistake but I still want to die [crisis]")
+    assert _status(harness) == "hold"
