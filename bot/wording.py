@@ -271,6 +271,7 @@ class EngineWording(_Words):
     unreachable_notice: str
     services_directory: str
     scale_hint: str
+    file_saved: str
     """The terminal chat, under a 1 to 10 question."""
     choice_shown: str
     """Slack, in place of the buttons once one is pressed."""

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 from bot.ratelimit import NO_LIMITS
 from bot.transports.base import InboundHandler
 from bot.transports.retry import HoldAndRetry
-from bot.types import Button, ConversationKey, InboundMessage, Outbound
+from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound
 from bot.wording import EngineWording
 
 
@@ -29,6 +31,7 @@ class ConsoleTransport:
         stdout: TextIO | None = None,
         after_turn: Callable[[], Awaitable[object]] | None = None,
         words: EngineWording | None = None,
+        save_to: Path | None = None,
     ) -> None:
         self.user = user
         self.display_name = display_name
@@ -36,6 +39,7 @@ class ConsoleTransport:
         self.stdout = stdout or sys.stdout
         self.after_turn = after_turn
         self.words = words or EngineWording.load()
+        self.save_to = save_to  # where files sent to the person are written; the working directory by default
         self._buttons: tuple[Button, ...] = ()
         self._ids = itertools.count(1)
         self._stopped = False
@@ -96,7 +100,10 @@ class ConsoleTransport:
             lines.append("  " + "   ".join([self.words.scale_hint, *others]))
         elif reply.buttons:
             lines.append("  " + "   ".join(f"{i}) {b.label}" for i, b in enumerate(reply.buttons, start=1)))
-        if reply.attachment is not None:
+        if reply.attachment is not None and message.key.user == self.user:
+            path = self._save(reply.attachment)
+            lines.append("  " + self.words.file_saved.format(path=path))
+        elif reply.attachment is not None:  # someone else's (the demo coach's chart): named, not written
             lines.append(f"  [attachment: {reply.attachment.filename}]")
         self.stdout.write("\n".join(lines) + "\n\n")
         self.stdout.flush()
@@ -104,6 +111,23 @@ class ConsoleTransport:
 
     async def stop(self) -> None:
         self._stopped = True
+
+
+    def _save(self, attachment: Attachment) -> Path:
+        """A file for the person at the keyboard (their /mydata copy): written where they can open it, 0600, and
+        never over an earlier one."""
+        folder = self.save_to or Path.cwd()
+        stem, dot, suffix = Path(attachment.filename).name.partition(".")
+        for n in itertools.count(1):
+            path = folder / (f"{stem}{dot}{suffix}" if n == 1 else f"{stem}-{n}{dot}{suffix}")
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(attachment.data)
+            return path
+        raise AssertionError("unreachable")
 
 
 def _is_scale(buttons: tuple[Button, ...]) -> bool:

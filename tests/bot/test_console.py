@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import stat
+from pathlib import Path
 
 from bot.transports.console import ConsoleTransport
-from bot.types import Button, ConversationKey, InboundMessage, Outbound, Reply
+from bot.types import Attachment, Button, ConversationKey, InboundMessage, Outbound, Reply
 
 
 async def _run(lines: str, *, show: Reply | None = None) -> tuple[list[InboundMessage], str]:
@@ -61,3 +63,17 @@ async def test_under_a_scale_a_number_is_the_reading_never_the_button_in_that_pl
     assert "1) 1" not in out and "Not now" in out
     # "11" goes to the flow as typed, which says it is out of range; "3" presses 3; the label still works
     assert [(m.text, m.payload) for m in got] == [("11", None), (None, "c:s:3"), (None, "c:s:not now")]
+
+
+async def test_a_file_for_the_person_is_written_where_they_are_private_and_never_over_another(tmp_path: Path) -> None:
+    out = io.StringIO()
+    console = ConsoleTransport(user="me", display_name="Me", stdin=io.StringIO(""), stdout=out, save_to=tmp_path)
+    data = Reply(text="Here is everything I keep about you.",
+                 attachment=Attachment(filename="coachbot-my-data.json", media_type="application/json", data=b"{}"))
+    for _ in range(2):
+        await console.send(Outbound(key=ConversationKey(transport="console", user="me", chat="me"), reply=data,
+                                    outbox_id=1))
+    first, second = tmp_path / "coachbot-my-data.json", tmp_path / "coachbot-my-data-2.json"
+    assert first.read_bytes() == b"{}" and second.read_bytes() == b"{}"
+    assert stat.S_IMODE(first.stat().st_mode) == 0o600
+    assert str(first) in out.getvalue() and str(second) in out.getvalue()
