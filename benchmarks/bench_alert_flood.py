@@ -30,15 +30,15 @@ from sqlalchemy import func, select
 from benchmarks.running import running_app
 from bot.app import App
 from bot.config import Config, DatabaseConfig, SafetyConfig, SecurityConfig
-from bot.ratelimit import RateLimits
 from bot.storage import schema as t
 from bot.storage import store
 from bot.transports.memory import MemoryTransport
+from bot.transports.telegram import TelegramTransport
 from bot.types import Outbound
 from flows.stepper import ProfileChange
 
 TARGETS = {"alert_delay_s": ("<=", 5.0)}
-TELEGRAM = RateLimits(per_second_overall=30, per_chat_interval=1.0, per_chat_burst=3, retry_after_holds_all=True)
+TELEGRAM = TelegramTransport.limits  # the limits the real transport declares, so the two can't drift apart
 CRISIS = (
     "I want to kill myself",
     "I don't want to be alive any more",
