@@ -53,7 +53,7 @@ INVITE_TRIES = 5
 INVITE_WINDOW = timedelta(hours=1)
 # not said: an operator's reason a flow was refused (coachbot prompt prints it)
 _STATUS_WORDS = {"hold": "on a safety hold (their coach lifts it)", "stopped": "no longer in the programme",
-                 "paused": "on a pause they asked for"}
+                 "paused": "paused after sounding under strain (they resume it)"}
 _AFTER_STOP = frozenset(c.word for c in COMMANDS if c.audience == "coachee" and c.after_stop)
 _BARE = frozenset(c.word for c in COMMANDS if c.audience == "coachee" and c.bare)
 _WITH_TEXT = tuple(f"{c.word} " for c in COMMANDS if c.audience == "coachee" and c.bare and c.takes_text)

@@ -20,7 +20,7 @@ from bot.turn import TurnState
 from bot.types import Button, Reply
 from bot.wording import EngineWording
 from flows.stepper import FlowRunner
-from safety.routing import CHECK_PAYLOAD, SafetyOutcome, SafetyRouter, SafetyState
+from safety.routing import CHECK_PAYLOAD, Action, SafetyOutcome, SafetyRouter, SafetyState
 from safety.types import Screening, Tier
 
 __all__ = ["SafetyDesk", "send_to_coach"]
@@ -46,6 +46,7 @@ class SafetyDesk:
             pending_check=turn.data.pending_check,
             on_hold=turn.coachee.status == "hold",
             paused_for_stress=turn.coachee.status == "paused",
+            replies_on_hold=_replies_on_hold(turn) if turn.coachee.status == "hold" else 0,
         )
         outcome = self.router.route(screening=turn.screening, state=state, text=turn.msg.text,
                                     payload=turn.msg.payload)
@@ -84,9 +85,12 @@ class SafetyDesk:
     def _apply(self, turn: TurnState, outcome: SafetyOutcome) -> None:
         coachee = turn.coachee
         assert coachee is not None
+        shown = outcome.tier if outcome.tier >= Tier.STRESS else Tier.CRISIS
+        question_open = outcome.action is Action.STRESS and turn.data.position is not None
         reply_text = outcome.reply.format(
             name=coachee.first_name, coach=turn.coach.name if turn.coach else "your coach",
-            services=self.router.services_text(outcome.tier if outcome.tier >= Tier.STRESS else Tier.CRISIS),
+            services=self.router.services_text(shown), first=self.router.first_service_text(shown),
+            later=self.router.templates.stress_later if question_open else "",
         )
         buttons: tuple[Button, ...] = ()
         if outcome.check_buttons:
@@ -153,6 +157,17 @@ class SafetyDesk:
                                 priority=ALERT_PRIORITY if outcome.alert else NOTICE_PRIORITY)
             first_id = first_id or (ids[0] if ids else None)
         return first_id
+
+
+def _replies_on_hold(turn: TurnState) -> int:
+    """On-hold replies since the hold began, read from the safety events: the reply varies with the count."""
+    assert turn.coachee is not None
+    count = 0
+    for _, _, action in reversed(store.safety_events_of(turn.conn, turn.coachee.id, since=None)):
+        if action != Action.ON_HOLD.value:
+            break
+        count += 1
+    return count
 
 
 def send_to_coach(turn: TurnState, coach_id: int, reply: Reply, *, kind: OutboxKind, priority: int) -> list[int]:

@@ -8,7 +8,7 @@ from datetime import date
 from enum import Enum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from safety.types import Screening, ServiceEntry, Tier
 
@@ -53,6 +53,8 @@ class SafetyState(BaseModel):
     pending_check: bool = False
     on_hold: bool = False
     paused_for_stress: bool = False
+    replies_on_hold: int = 0
+    """How many times this hold has already answered a message; the reply varies with it."""
 
 
 class Templates(BaseModel):
@@ -69,6 +71,10 @@ class Templates(BaseModel):
     stranger_emergency: str
     services_checked: str
     on_hold: str
+    on_hold_again: tuple[str, ...] = Field(min_length=1)
+    """Later replies on the same hold, in turn, so a person who keeps writing isn't met by the same block."""
+    stress_later: str
+    """Added to the stress reply when a question was open: what they wrote wasn't kept as its answer."""
     resumed: str
     alert: str
     stress_notice: str
@@ -137,7 +143,8 @@ class SafetyRouter:
             if shown is Tier.EMERGENCY and found is Tier.EMERGENCY:
                 return self._hold(found).model_copy(update={"alert": False})
             return SafetyOutcome(action=Action.ON_HOLD, tier=max(state.tier, Tier.CRISIS),
-                                 reply=self.templates.on_hold, services=self._names(Tier.CRISIS), hold=True)
+                                 reply=self._on_hold_reply(state.replies_on_hold),
+                                 services=self._names(Tier.CRISIS), hold=True)
         if found >= Tier.CRISIS:
             return self._hold(found)
         if found is Tier.STRESS:
@@ -152,6 +159,16 @@ class SafetyRouter:
                                  reply=self.templates.check_question, pause_flow=True, pending_check=True,
                                  check_buttons=True)
         return None
+
+    def _on_hold_reply(self, earlier: int) -> str:
+        """The full block first, then shorter warm replies in turn; every few the full block comes back."""
+        cycle = (self.templates.on_hold, *self.templates.on_hold_again)
+        return cycle[earlier % len(cycle)]
+
+    def first_service_text(self, tier: Tier) -> str:
+        """One line to reach help, for the short replies: the first service of the tier."""
+        services = self.services_for(tier)
+        return f"{services[0].name}: {services[0].contact}" if services else self.services_text(tier)
 
     def _names(self, tier: Tier) -> tuple[str, ...]:
         return tuple(s.name for s in self.services_for(tier))

@@ -98,7 +98,8 @@ async def test_the_overview_reads_plainly_in_each_coachees_time(harness: Harness
             "- Lee Park: last heard from 3 Nov\n") in text
     assert "## On a safety hold (until you lift it)\n- Pat Hold\n" in text
     assert "## Can't be reached\n- Max Far: Memory since 20 Nov\n" in text
-    assert "## Paused at their request\n- Jo Pause\n" in text
+    assert "## Paused (they sounded under strain" in text and "\n- Jo Pause\n" in text
+    assert "their request" not in text
     assert text.endswith("## Left the programme\n- Ali Gone\n")
     assert "Rob Elsewhere" not in text and "Eve Long" not in text
     assert "A quieter week" not in text and "Lead calmer" not in text  # names and dates, never their words

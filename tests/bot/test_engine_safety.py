@@ -75,11 +75,35 @@ async def test_stress_shares_the_service_pauses_and_tells_the_coach(harness: Har
     replies = await harness.say("I can't sleep for worry [stress]")
     assert "Stress Support and Wellbeing" in replies[0].text
     assert _status(harness) == "paused"
-    assert any("asked for a pause" in x for x in _coach_texts(harness))
+    (notice,) = [x for x in _coach_texts(harness) if "Stress Support" in x]
+    assert "under a lot of strain" in notice and "asked" not in notice  # what happened, not a request they made
+    assert "can't sleep" not in notice
+    assert "asked for a pause" not in replies[0].text and "you'd like a pause" not in replies[0].text
     assert "paused" in (await harness.say("a normal message"))[0].text
     replies = await harness.say("/resume")
     assert "work on in your coaching" in replies[-1].text
     assert _status(harness) == "active"
+
+
+async def test_a_stress_message_typed_as_an_answer_is_not_kept_and_the_question_comes_back(
+    harness: Harness,
+) -> None:
+    await onboard(harness)  # the goal question is open
+    replies = await harness.say("honestly I'm so stressed I can't think about goals [stress]")
+    assert "hasn't been kept as an answer" in replies[0].text and "ask that question again" in replies[0].text
+    with harness.app.db.connect() as conn:
+        assert store.answers_of(conn, harness.coachee_id) == []
+    replies = await harness.say("/resume")
+    assert "work on in your coaching" in replies[-1].text  # the same question, asked again
+
+
+async def test_a_stress_message_with_no_question_open_says_nothing_about_an_answer(harness: Harness) -> None:
+    await onboard(harness)
+    await harness.say("/pause")  # the goal question is put aside, so nothing is waiting for an answer
+    replies = await harness.say("work is crushing me [stress]")
+    assert "Stress Support and Wellbeing" in replies[0].text and "hasn't been kept" not in replies[0].text
+    replies = await harness.say("/resume")
+    assert "work on in your coaching" in replies[-1].text
 
 
 async def test_crisis_stops_coaching_holds_and_alerts_the_coach(harness: Harness) -> None:
@@ -126,7 +150,8 @@ async def test_the_hold_holds_across_messages_and_a_restart_until_the_coach_lift
     app, transport = await restarted(config, screener)
     await transport.receive(transport.message("u1", "hello again", message_id="r1"))
     await app.outbox.deliver_due()
-    assert "paused while you get support" in transport.texts_to("u1")[-1]
+    # Still on hold, and the reply is the next one in turn: the count is in the database too.
+    assert transport.texts_to("u1")[-1].startswith("I'm here, Sam") and "999" in transport.texts_to("u1")[-1]
     with app.db.connect() as conn:
         conversation = store.conversation_of(conn, h.coachee_id)
     assert conversation is not None and conversation.safety_tier.value == "crisis"
@@ -154,8 +179,29 @@ async def test_later_calm_messages_never_lower_the_tier(harness: Harness) -> Non
     await onboard(harness)
     await harness.say("[crisis]")
     for text in ("I'm fine now honestly", "6", "/resume"):
-        assert "paused while you get support" in (await harness.say(text))[0].text
+        reply = (await harness.say(text))[0].text
+        assert "999" in reply and "/resume" not in reply.replace("type /resume", "")
     assert _status(harness) == "hold"
+    assert [e["action"] for e in _events(harness)] == ["crisis_hold"] + ["on_hold_reply"] * 3
+
+
+async def test_on_a_hold_the_reply_to_each_new_message_varies_and_always_shows_a_way_to_help(
+    harness: Harness,
+) -> None:
+    await onboard(harness)
+    await harness.say("[crisis]")
+    replies = [(await harness.say(f"message {n}"))[0].text for n in range(8)]
+    assert len(set(replies[:4])) == 4  # four different replies in a row, not the same block
+    assert replies[0] == replies[4]  # then round again: the full block with every service comes back
+    assert all(s in replies[0] for s in CRISIS_SERVICES)
+    for reply in replies:
+        assert "999" in reply and "Sam" in reply
+        assert "111" in reply or "116 123" in reply  # a service to reach now, from the services directory
+    assert all(len(r) < len(replies[0]) for r in replies[1:4])  # the later ones are shorter
+    # An escalation starts a new count: the next calm message gets the full block again.
+    await harness.say("[emergency]")
+    after = (await harness.say("sorry"))[0].text
+    assert all(s in after for s in CRISIS_SERVICES)
 
 
 async def test_safeguarding_contact_is_alerted_too(db_url: str, screener: MarkerScreener) -> None:
