@@ -1,5 +1,6 @@
 """The coachee's chat commands: help, pausing and resuming, skipping and going back, a journal entry, their
-check-in rhythm, a copy of their data, and leaving or erasing everything (each asks "are you sure?" first).
+check-in rhythm, what their coach sees, a copy of their data, and leaving or erasing everything (each asks "are
+you sure?" first).
 
 Each command is one method named as its word (bot/commands.py lists them), run inside the coachee's turn and
 written in its transaction.
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 import logging
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.flow_steps import FlowSteps
 from bot.listeners import EngineListeners
 from bot.safety_desk import send_to_coach
+from bot.shared_answers import change_shared, list_shared
 from bot.storage import store
 from bot.storage.erasure import erase_coachee, export_coachee
 from bot.storage.records import NOTICE_PRIORITY, Coachee
@@ -100,6 +103,17 @@ class CoacheeDesk:
 
     def mydata(self, turn: TurnState, word: str, rest: str) -> None:
         self._my_data(turn)
+
+    def shared(self, turn: TurnState, word: str, rest: str) -> None:
+        """What their coach sees (`/shared`, `/shared all`), and `/shared N` to change answer N."""
+        assert turn.coachee is not None
+        zone = ZoneInfo(turn.coachee.timezone or self.config.schedule.default_timezone)
+        words, registry = self.wording.shared, self.flows.registry
+        choice = rest.strip().lower().lstrip("#")
+        if choice in ("", "all"):
+            list_shared(turn, words=words, flows=registry, zone=zone, everything=choice == "all")
+        else:
+            change_shared(turn, choice, words=words, flows=registry, zone=zone)
 
     def checkins(self, turn: TurnState, word: str, rest: str) -> None:
         self._checkins(turn, rest)

@@ -41,6 +41,7 @@ def _coach(word: str, **more: bool) -> Command:
 COMMANDS: tuple[Command, ...] = (
     _coachee("help"), _coachee("privacy"), _coachee("start", bare=False), _coachee("skip"), _coachee("back"),
     _coachee("pause"), _coachee("resume"), _coachee("stop"), _coachee("journal"),
+    _coachee("shared", takes_text=True, after_stop=True),
     _coachee("mydata", after_stop=True), _coachee("forget", after_stop=True), _coachee("checkins", takes_text=True),
     _coach("help"), _coach("coachees"), _coach("digest"), _coach("resume"), _coach("schedule"), _coach("invite"),
     *(_coach(word, group=True) for word in ("groups", "group", "groupnew", "groupadd", "groupleave")),

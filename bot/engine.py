@@ -57,7 +57,7 @@ _STATUS_WORDS = {"hold": "on a safety hold (their coach lifts it)", "stopped": "
 _AFTER_STOP = frozenset(c.word for c in COMMANDS if c.audience == "coachee" and c.after_stop)
 _BARE = frozenset(c.word for c in COMMANDS if c.audience == "coachee" and c.bare)
 _WITH_TEXT = tuple(f"{c.word} " for c in COMMANDS if c.audience == "coachee" and c.bare and c.takes_text)
-_ON_HOLD = frozenset({"help", "privacy", "mydata", "forget"})
+_ON_HOLD = frozenset({"help", "privacy", "shared", "mydata", "forget"})
 """A coachee's own rights and help, which a safety hold never takes away."""
 _JOIN = re.compile(r"^\s*(?:/start|join)\s+([A-Za-z0-9_\-]{4,64})\s*$", re.IGNORECASE)
 

@@ -55,6 +55,24 @@ class Rhythm(_Words):
     every_days: str
 
 
+class SharedWording(_Words):
+    """/shared: which answers the coach sees, and changing one."""
+
+    intro: str
+    not_sharing: str
+    not_kept: str
+    nothing: str
+    run: str
+    item: str
+    state_shared: str
+    state_private: str
+    more: str
+    how: str
+    now_shared: str
+    now_private: str
+    unknown: str
+
+
 class CaseloadWording(_Words):
     """The coach's Monday overview of their caseload."""
 
@@ -282,6 +300,7 @@ class EngineWording(_Words):
     coach_scheduled: str
     groups: GroupWording
     caseload: CaseloadWording
+    shared: SharedWording
     digest: DigestWording
     confirm: Confirmations
     labels: Labels

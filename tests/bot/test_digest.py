@@ -56,8 +56,9 @@ async def session_one_sent(h: Harness, *, private: tuple[str, ...] = ("Anything 
     return clock
 
 
-async def checkin(h: Harness, clock: Clock, at: datetime, reading: str, *answers: str) -> None:
-    """A check-in at `at`: the reading by button, then each text answer in turn (actions are pressed by name)."""
+async def checkin(h: Harness, clock: Clock, at: datetime, reading: str, *answers: str, share: str = "Yes") -> None:
+    """A check-in at `at`: the reading by button, then each text answer in turn (actions are pressed by name),
+    then whether to share it with the coach."""
     clock.now = at
     await h.prompt("checkin")
     await h.press(reading)
@@ -66,6 +67,7 @@ async def checkin(h: Harness, clock: Clock, at: datetime, reading: str, *answers
             await h.press(answer)
         else:
             await h.say(answer)
+    await h.press(share)
 
 
 def review_payload(question: str) -> str:
@@ -184,7 +186,7 @@ async def test_a_coachee_who_declined_to_share_shows_nothing_of_theirs(harness: 
     await onboard(harness, share=False)
     await answer_up_to_review(harness)
     book_sessions(harness)
-    await record_actions(harness, [("Book a 1:1 with each band 6", "friday")])
+    await record_actions(harness, [("Book a 1:1 with each band 6", "friday")], share=None)
     harness.use_clock(Clock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC)))
     await harness.say("[stress] it's all too much this week")
 

@@ -44,7 +44,10 @@ async def test_a_whole_check_in_with_actions_ends_by_reflecting_strengths(harnes
     await harness.say("Two of them are on nights")
     assert "anything else getting in the way" in (await harness.press("Done"))[-1].text
     assert "anything you'd like Alex Coach to know" in await harness.texts("/skip")
-    closing = await harness.texts("I'm feeling more confident")
+    share = await harness.say("I'm feeling more confident")
+    assert "Would you like Alex Coach to see this check-in?" in share[-1].text
+    assert [b.label for b in share[-1].buttons] == ["Yes", "No"]
+    closing = "\n".join(r.text for r in await harness.press("Yes"))
     assert 'Earlier you named these strengths: "Preparation and patience".' in closing
     with harness.app.db.connect() as conn:
         actions = {a.text: a.status for a in store.actions_of(conn, harness.coachee_id)}
@@ -55,6 +58,26 @@ async def test_a_whole_check_in_with_actions_ends_by_reflecting_strengths(harnes
     assert readings == [4, 4, 7]  # before session 1, after it, and this check-in
     assert answers["helped"].text == "Preparing the agenda the night before" and answers["helped"].shared
     assert answers["for_coach"].text == "I'm feeling more confident"
+
+
+async def test_a_check_in_stays_private_until_they_say_share_it(harness: Harness) -> None:
+    await after_session_one(harness)
+    await harness.prompt("checkin")
+    await harness.press("7")
+    await harness.say("A quieter week")
+    await harness.press("Done")
+    await harness.press("Partly")
+    assert "anything else getting in the way" in await harness.texts("Not had the time")
+    assert "anything you'd like Alex Coach to know" in await harness.texts("/skip")
+    with harness.app.db.connect() as conn:  # before the question is answered, nothing of it is shared
+        assert not any(a.shared for a in store.answers_of(conn, harness.coachee_id) if a.flow == "checkin")
+    assert "see this check-in" in await harness.texts("I'm worried about the audit")
+    closing = await harness.texts("no")
+    assert "I'll check in again soon" in closing
+    with harness.app.db.connect() as conn:
+        checkin = [a for a in store.answers_of(conn, harness.coachee_id) if a.flow == "checkin"]
+    assert {a.question.split(".")[0] for a in checkin} >= {"scaling", "helped", "for_coach"}
+    assert not any(a.shared for a in checkin)
 
 
 async def test_not_now_snoozes_and_the_same_question_comes_back_later(harness: Harness) -> None:

@@ -8,9 +8,11 @@ from bot.storage import store
 from tests.conftest import Clock, Harness, onboard
 
 
-async def record_actions(h: Harness, actions: list[tuple[str, str]], *, scale: str = "4") -> list[str]:
-    """Walk the post-session flow for these (action, when) pairs, then the obstacles, how to get past them and
-    the scale (by button); returns every reply's text."""
+async def record_actions(h: Harness, actions: list[tuple[str, str]], *, scale: str = "4",
+                         share: str | None = "Yes") -> list[str]:
+    """Walk the post-session flow for these (action, when) pairs, then the obstacles, how to get past them, the
+    scale (by button) and whether to share (None: not asked, as for a coachee who shares nothing); returns every
+    reply's text."""
     texts = [r.text for r in await h.prompt("post_session")]
     for n, (action, when) in enumerate(actions):
         texts += [r.text for r in await h.say(action)]
@@ -19,6 +21,9 @@ async def record_actions(h: Harness, actions: list[tuple[str, str]], *, scale: s
     texts += [r.text for r in await h.say("Night shifts make it hard to catch people")]
     texts += [r.text for r in await h.say("Ask the deputy to cover the handover")]
     texts += [r.text for r in await h.press(scale)]
+    if share is not None:
+        assert "see what you've said here" in texts[-1]
+        texts += [r.text for r in await h.press(share)]
     return texts
 
 
@@ -88,7 +93,8 @@ async def test_after_a_session_it_asks_what_might_get_in_the_way_how_to_get_past
     scaling = (await harness.say("Ask the deputy to cover"))[-1]
     assert "scale of 1 to 10" in scaling.text and [b.label for b in scaling.buttons][:10] == [
         str(n) for n in range(1, 11)]
-    closing = await harness.texts("6")
+    assert "see what you've said here" in await harness.texts("6")
+    closing = await harness.texts("Yes")
     assert "noted your plan" in closing and "next session" in closing
     with harness.app.db.connect() as conn:
         readings = [value for value, _ in store.scale_readings(conn, harness.coachee_id)]
