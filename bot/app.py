@@ -165,8 +165,13 @@ def ensure_demo_coachee(app: App, *, user: str, name: str, now: datetime) -> Non
         log.info("created demo coach %s and coachee %s for the terminal chat", coach.id, coachee.id)
 
 
-def console_for(app: App, *, user: str, name: str) -> ConsoleTransport:
-    console = ConsoleTransport(user=user, display_name=name, after_turn=app.outbox.deliver_due,
-                               words=app.engine.wording)
+def console_for(app: App, *, user: str, name: str, log_file: str | None = None) -> ConsoleTransport:
+    """The terminal chat, opening with a banner: what this is, that it isn't a crisis service, how to leave."""
+    words = app.engine.wording
+    banner = words.console_banner.format(name=name, coach=DEMO_COACH)
+    if log_file:
+        banner += "\n" + words.console_log.format(path=log_file)
+    console = ConsoleTransport(user=user, display_name=name, after_turn=app.outbox.deliver_due, words=words,
+                               banner=banner)
     app.add_transport(console)
     return console

@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from bot.digest import build_digest, queue_digest
 from bot.durations import parse_duration
 from bot.groups import GroupError, Groups, parse_start
 from bot.listeners import PromptRefused
-from bot.logs import keep_libraries_quiet
+from bot.logs import keep_libraries_quiet, log_to_file
 from bot.planning import job_flow
 from bot.storage import groups as group_store
 from bot.storage import jobs as job_store
@@ -37,7 +38,7 @@ from bot.storage.erasure import erase_coachee, export_coachee, scrub_freed_pages
 from bot.storage.groups import Group
 from bot.storage.rekey import rotate
 from bot.transports.base import TransportSetupError
-from bot.transports.registry import join_hints
+from bot.transports.registry import entries, join_hints
 from bot.turn import utc_now
 from flows.registry import FlowError
 
@@ -172,7 +173,7 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
         display = _login_name()
         user = _console_user(display)
         ensure_demo_coachee(app, user=user, name=display, now=_now())
-        console = console_for(app, user=user, name=display)
+        console = console_for(app, user=user, name=display, log_file=_shown(args.log_file))
     try:
         asyncio.run(app.serve(console=console, ready=_say_ready if platforms else None))
     except (TransportSetupError, OSError) as exc:
@@ -185,19 +186,35 @@ def _say_ready(names: str) -> None:
     print(f"coachbot running: {names}. Stop with Ctrl-C.", file=sys.stderr, flush=True)
 
 
+CHAT_LOG = "coachbot.log"
+"""Where the log goes while someone chats in the terminal (COACHBOT_LOG_FILE sets another file)."""
+
+
+def _chat_log(command: str, config: Config) -> Path | None:
+    """The log file when this command chats in the terminal, so no warning lands between the bot's lines."""
+    platforms = any(entry.enabled(config) for entry in entries())
+    chatting = command == "chat" or (command == "run" and config.console.enabled
+                                     and (not platforms or sys.stdin.isatty()))
+    return Path(os.environ.get("COACHBOT_LOG_FILE") or CHAT_LOG) if chatting else None
+
+
+def _shown(path: Path | None) -> str | None:
+    return str(path) if path is not None else None
+
+
 def _console_user(display: str) -> str:
     return "console-" + "".join(ch for ch in display.lower() if ch.isalnum())[:40]
 
 
 def cmd_chat(app: App, args: argparse.Namespace) -> int:
-    return _chat(app, name=args.name)
+    return _chat(app, name=args.name, log_file=_shown(getattr(args, "log_file", None)))
 
 
-def _chat(app: App, *, name: str | None) -> int:
+def _chat(app: App, *, name: str | None, log_file: str | None = None) -> int:
     display = (name or _login_name()).strip() or "Sam"
     user = _console_user(display)
     ensure_demo_coachee(app, user=user, name=display, now=_now())
-    console = console_for(app, user=user, name=display)
+    console = console_for(app, user=user, name=display, log_file=log_file)
     asyncio.run(app.serve(console=console))
     return 0
 
@@ -590,6 +607,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db" and args.action == "new-key":
             return cmd_new_key(None, args)
         config: Config = load_config(args.config)
+        args.log_file = _chat_log(args.command, config)
+        if args.log_file is not None:
+            log_to_file(args.log_file)
         app = build_app(config)
         return COMMANDS[args.command](app, args)
     except (UsageError, ConfigError, FlowError) as exc:

@@ -5,8 +5,10 @@ so raising the root logger to DEBUG to chase a problem must not switch theirs on
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 
-__all__ = ["LIBRARY_LOGGERS", "keep_libraries_quiet"]
+__all__ = ["LIBRARY_LOGGERS", "keep_libraries_quiet", "log_to_file"]
 
 LIBRARY_LOGGERS = {"telegram": logging.INFO, "slack_sdk": logging.INFO, "slack_bolt": logging.INFO,
                    "httpcore": logging.INFO, "websockets": logging.INFO, "aiohttp": logging.INFO,
@@ -23,3 +25,16 @@ def keep_libraries_quiet() -> None:
         logger, level = logging.getLogger(name), max(least, root)
         if logger.level < level:
             logger.setLevel(level)
+
+
+def log_to_file(path: Path) -> None:
+    """In the terminal chat the log goes to a file: a warning printed between two questions would read as the
+    bot talking. The file is the operator's, readable by its owner only, and appended to across runs."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.close(fd)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    root = logging.getLogger()
+    for old in root.handlers[:]:
+        handler.setFormatter(old.formatter)
+        root.removeHandler(old)
+    root.addHandler(handler)

@@ -290,7 +290,9 @@ class EngineWording(_Words):
     services_directory: str
     scale_hint: str
     file_saved: str
-    """The terminal chat, under a 1 to 10 question."""
+    console_banner: str
+    """The terminal chat's first screen, before anything is typed."""
+    console_log: str
     choice_shown: str
     """Slack, in place of the buttons once one is pressed."""
     join_by_link: str

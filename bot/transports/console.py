@@ -32,6 +32,7 @@ class ConsoleTransport:
         after_turn: Callable[[], Awaitable[object]] | None = None,
         words: EngineWording | None = None,
         save_to: Path | None = None,
+        banner: str | None = None,
     ) -> None:
         self.user = user
         self.display_name = display_name
@@ -40,6 +41,7 @@ class ConsoleTransport:
         self.after_turn = after_turn
         self.words = words or EngineWording.load()
         self.save_to = save_to  # where files sent to the person are written; the working directory by default
+        self.banner = banner  # shown before anything is read, so a first screen is never blank
         self._buttons: tuple[Button, ...] = ()
         self._ids = itertools.count(1)
         self._stopped = False
@@ -49,6 +51,9 @@ class ConsoleTransport:
     async def start(self, handler: InboundHandler) -> None:
         """Read until EOF or /quit; each line is handled, and its replies shown, before the next is read."""
         self._held.attach(handler)
+        if self.banner:
+            self.stdout.write(self.banner.rstrip() + "\n\n")
+            self.stdout.flush()
         try:
             await self._read()
         finally:
@@ -111,7 +116,6 @@ class ConsoleTransport:
 
     async def stop(self) -> None:
         self._stopped = True
-
 
     def _save(self, attachment: Attachment) -> Path:
         """A file for the person at the keyboard (their /mydata copy): written where they can open it, 0600, and

@@ -140,7 +140,31 @@ def test_chat_resumes_after_a_restart(tmp_path: Path) -> None:
 
 def test_quit_ends_the_chat(tmp_path: Path) -> None:
     done = _coachbot("chat", stdin="/quit\nhello\n", cwd=tmp_path)
-    assert done.returncode == 0 and done.stdout == ""
+    assert done.returncode == 0 and "Shall we start?" not in done.stdout  # the banner only: "hello" never read
+    assert "/quit or Ctrl-D leaves" in done.stdout
+
+
+def test_run_in_a_terminal_shows_a_banner_before_reading_anything_and_keeps_warnings_out_of_the_chat(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "COACHBOT_CONFIG"}
+    chat = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)})
+    assert chat.stdout is not None and chat.stdin is not None
+    try:
+        first = [chat.stdout.readline() for _ in range(7)]  # nothing typed yet: the banner is already there
+    finally:
+        out, err = chat.communicate("/quit\n", timeout=120)
+    banner = "".join(first)
+    assert banner.startswith("coachbot, in a terminal chat.")
+    assert "not a crisis service" in banner and "999" in banner and "/quit or Ctrl-D" in banner
+    assert "coachbot.log" in banner
+    assert chat.returncode == 0
+    # The first run generates a key and warns about it: into the log file, not between the bot's lines.
+    assert "WARNING" not in banner + out + err
+    log = tmp_path / "coachbot.log"
+    assert "no encryption key configured" in log.read_text(encoding="utf-8")
+    assert log.stat().st_mode & 0o777 == 0o600
 
 
 def test_outbox_lists_what_is_waiting_and_dead_letters_but_never_their_text(
