@@ -53,7 +53,7 @@ def _placeholders(text: str) -> set[str]:
 
 def _check_state(flow: FlowSpec, state: StateSpec, names: set[str]) -> None:
     where = f"flow {flow.name!r}, state {state.name!r}"
-    unknown = (_placeholders(state.say) | _placeholders(state.question)) - PLACEHOLDERS
+    unknown = (_placeholders(state.say) | _placeholders(state.question) | _placeholders(state.help)) - PLACEHOLDERS
     if unknown:
         raise FlowError(f"{where}: unknown placeholder {{{sorted(unknown)[0]}}}")
     if state.final:

@@ -68,6 +68,7 @@ class StateSpec(BaseModel):
     compare: bool = False  # a scale that branches on the trend against the last reading
     remember: Remember | None = None
     share: bool = False  # a yes/no whose "yes" shares this run's answers with the coach
+    help: str = ""  # said when they ask about the question itself ("what do you mean?"), before it is asked again
 
     @property
     def final(self) -> bool:

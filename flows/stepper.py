@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal, Protocol
 
+from flows.asking import fingerprint, is_question_about_the_question
 from flows.parsing import Parsed, Problem, fold, parse_answer, parse_review_pick
 from flows.registry import (
     ITEMS_DONE,
@@ -120,6 +121,8 @@ class Position(Frozen):
     private: tuple[str, ...] = ()
     review_mode: Literal["change", "private"] | None = None
     changing: bool = False
+    queried: str = ""
+    """The fingerprint of a message taken as a question about this question: sent again, it is the answer."""
 
     @property
     def item(self) -> ActionItem | None:
@@ -172,11 +175,21 @@ class StepResult(Frozen):
     skipped: bool = False
 
 
+class AskingWording(Frozen):
+    """Answering a question about the question (flows/asking.py)."""
+
+    general: str
+    send_again: str
+    markers: tuple[str, ...]
+    plain: tuple[str, ...]
+
+
 class Wording(Frozen):
     reasks: dict[str, str]
     notes: dict[str, str]
     review: dict[str, str]
     buttons: dict[str, str]
+    asking: AskingWording
 
     @classmethod
     def load(cls, path: Path = WORDING) -> Wording:
@@ -262,6 +275,8 @@ class FlowRunner:
             return self.skip_run(position, ctx)
         if state.answer is AnswerKind.REVIEW:
             return self._review_answer(spec, state, position, ctx, text or "")
+        if payload is None and text and self._asks_about_it(state, position, text):
+            return self._explain(spec, position, state, text, ctx)
         parsed = parse_answer(state, text or "", today=ctx.today)
         if isinstance(parsed, Problem):
             return self._reask(spec, position, state, parsed, ctx)
@@ -289,7 +304,7 @@ class FlowRunner:
             return None
         state, _, index = position.history[-1].partition("@")
         previous = position.model_copy(update={
-            "state": state, "history": position.history[:-1], "attempts": 0, "review_mode": None,
+            "state": state, "history": position.history[:-1], "attempts": 0, "queried": "", "review_mode": None,
             "changing": False, "index": int(index) if index else -1,
         })
         return StepResult(position=previous, replies=(self.question(previous, ctx),))
@@ -334,7 +349,7 @@ class FlowRunner:
     def _move(self, spec: FlowSpec, position: Position, trigger: str, ctx: FlowContext, step: _Step) -> Position | None:
         target = self.registry.advance(spec.name, position.state, trigger)
         moved = position.model_copy(update={
-            "state": target, "attempts": 0, "history": (*position.history, _history_entry(position)),
+            "state": target, "attempts": 0, "queried": "", "history": (*position.history, _history_entry(position)),
             "review_mode": None, "changing": False,
         })
         return self._arrive(spec, moved, ctx, step)
@@ -456,6 +471,22 @@ class FlowRunner:
                 if answer.question in names:
                     return answer.text
         return ctx.facts.remembered(what)
+
+    def _asks_about_it(self, state: StateSpec, position: Position, text: str) -> bool:
+        if state.answer is AnswerKind.NONE or fingerprint(text) == position.queried:
+            return False
+        return is_question_about_the_question(text, markers=self.wording.asking.markers,
+                                             plain=self.wording.asking.plain)
+
+    def _explain(
+        self, spec: FlowSpec, position: Position, state: StateSpec, text: str, ctx: FlowContext
+    ) -> StepResult:
+        """Their question gets the state's own help (or the general one), then the question again; nothing is
+        stored. The same words sent again are taken as the answer after all."""
+        helping = self._fill(state.help or self.wording.asking.general, ctx, position)
+        lead = " ".join([helping, self.wording.asking.send_again])
+        moved = position.model_copy(update={"queried": fingerprint(text)})
+        return StepResult(position=moved, replies=(self.question(moved, ctx, lead=lead),))
 
     def _reask(
         self, spec: FlowSpec, position: Position, state: StateSpec, problem: Problem, ctx: FlowContext

@@ -66,7 +66,7 @@ async def walk(harness: Harness) -> Harness:
     for answer in (ACTION, "next Friday", "no"):
         await subject.say(answer)
     await subject.prompt("checkin")
-    for answer in ("6", CHECKIN, "Partly", "/skip", "/skip", "/skip"):
+    for answer in ("6", CHECKIN, "Partly", "/skip", "/skip", "/skip", "yes"):
         await subject.say(answer)
     assert "check in again soon" in subject.transport.texts_to(USER)[-1]
     await subject.say("/journal")

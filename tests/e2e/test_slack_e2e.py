@@ -330,12 +330,13 @@ def test_a_coachee_on_slack_from_invite_to_a_lifted_safety_hold(bot: RunningBot,
     # retry had produced anything it would come before the reply to the next message.
     before = len(bot.posts(SAM_DM))
     handled = bot.say("Nothing else for now, thanks", user=SAM, channel=SAM_DM)
-    thanks = bot.expect(SAM_DM, before, "I'll check in again soon")
-    assert "Listening and staying organised" in thanks  # the strengths Sam named, reflected back
+    bot.expect(SAM_DM, before, "Would you like Alex Coach to see this check-in?")
     settled = len(bot.posts(SAM_DM))
     bot.send(handled, retry_num=1)
-    idle = bot.exchange("hello again", "There's nothing waiting for you right now")
-    assert len(bot.posts(SAM_DM)) == settled + 1, idle
+    thanks = bot.exchange("yes", "I'll check in again soon")
+    assert len(bot.posts(SAM_DM)) == settled + 1, thanks
+    assert "Listening and staying organised" in thanks  # the strengths Sam named, reflected back
+    bot.exchange("hello again", "There's nothing waiting for you right now")
 
     # A crisis: services in the reply, coaching held, and the coach alerted in their own DM without a quote.
     crisis = bot.exchange(CRISIS_TEXT, "I've let Alex Coach know")

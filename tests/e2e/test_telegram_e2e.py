@@ -330,7 +330,8 @@ async def walk_through(
     for shared in (GOAL, WHY_NOW, SESSION_WANT, KNOW_USEFUL, MIRACLE, EXCEPTION, STRENGTHS, ANYTHING_ELSE):
         assert shared in digest, f"shared answer {shared!r} missing from the digest:\n{digest}"
     assert "Dana" not in digest and "kept 1 answer private" in digest
-    assert "Scaling: 4 → 6" in digest
+    # The check-in was cut short by the crisis before its "share it?" question, so its reading stays theirs.
+    assert "Scaling: 4" in digest and "→ 6" not in digest
     assert "alive" not in digest and "ending my life" not in digest and HELD_ANSWER not in digest
 
     # Stopped as a service manager would: SIGTERM, and a clean exit.
