@@ -36,7 +36,7 @@ _WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _AMOUNT = r"\d{1,3}|" + "|".join(sorted(_AMOUNTS, key=len, reverse=True))
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
-_YEAR = r"(?: '?(\d{4}|\d{2}))?"
+_YEAR = r"(?: (\d{4}|'\d{2}))?"
 
 _RELATIVE = re.compile(rf"(?:in )?({_AMOUNT}) (day|week|fortnight|month|year)s?(?:'? time| from (?:now|today))?")
 _ON_WEEKDAY = re.compile(rf"(?:(?:next|this|on|this coming|coming) )?({_WEEKDAY})")
@@ -45,8 +45,8 @@ _MONTH_DAY = re.compile(rf"(?:({_WEEKDAY}) )?({_MONTH}) (?:the )?{_ORDINAL}{_YEA
 _NUMERIC = re.compile(r"(?:(" + _WEEKDAY + r") )?(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
-_FALLBACK_WORD = re.compile(rf"\d{{1,4}}(?:st|nd|rd|th)?|{_WEEKDAY}|{_MONTH}|of|the|on|[/.,-]")
-_NUMERIC_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?")
+_NUMERIC_DATE = re.compile(r"\d{1,2}([/.-])\d{1,2}\1\d{2,4}|\d{4}([/.-])\d{1,2}\2\d{1,2}")
+_FALLBACK_WORD = re.compile(rf"\d{{1,2}}(?:st|nd|rd|th)?|\d{{4}}|{_WEEKDAY}|{_MONTH}|of|the|on|[,-]")
 _DEFAULTS = (datetime(2000, 1, 1), datetime(2004, 2, 2))
 """Two leap-year defaults: what dateutil fills in differs between them, so what the person wrote doesn't."""
 
@@ -118,25 +118,31 @@ def _written(folded: str, today: date) -> date | None:
         weekday, day, month, year = numeric.group(1), numeric.group(2), int(numeric.group(3)), numeric.group(4)
     else:
         return None
-    found = _dated(int(day), month, int(year) if year else None, today)
+    found = _dated(int(day), month, int(year.lstrip("'")) if year else None, today)
     if found is None or (weekday is not None and found.weekday() != WEEKDAYS[weekday]):
         return None
     return found
 
 
 def _fallback(folded: str, today: date) -> date | None:
-    """dateutil, strictly: only date words and numbers, a month named or numbers with separators, and the
-    day and the month both written (never filled in from a default)."""
-    tokens = re.findall(r"\d+(?:st|nd|rd|th)?|[a-z]+|[^\sa-z\d]", folded)
-    if not tokens or len(folded) > 40 or not all(_FALLBACK_WORD.fullmatch(token) for token in tokens):
+    """dateutil, strictly: only date words and numbers; either a month named among bare numbers ("March 15th,
+    2027") or one numeric date ("15.03.2027"); and the day and the month both written, never defaulted."""
+    tokens = re.findall(r"\d+(?:[/.-]\d+)+|\d+(?:st|nd|rd|th)?|[a-z]+|[^\sa-z\d]", folded)
+    if not tokens or len(folded) > 40 or not all(
+            _FALLBACK_WORD.fullmatch(token) or _NUMERIC_DATE.fullmatch(token) for token in tokens):
         return None
-    if not (any(token in MONTHS for token in tokens) or _NUMERIC_DATE.search(folded)):
+    named = [token for token in tokens if token in MONTHS]
+    numeric = [token for token in tokens if _NUMERIC_DATE.fullmatch(token)]
+    days = [token for token in tokens if re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", token)]
+    years = [token for token in tokens if re.fullmatch(r"\d{4}", token)]
+    written = len(named) == 1 and not numeric and len(days) == 1 and len(years) <= 1
+    if not (written or (not named and len(numeric) == 1 and not days and not years)):
         return None
     try:
         first, second = (dateutil_parser.parse(folded, dayfirst=True, default=d) for d in _DEFAULTS)
     except (ValueError, OverflowError):
         return None
-    if (first.month, first.day) != (second.month, second.day):
+    if (first.month, first.day) != (second.month, second.day) or {first.time(), second.time()} != {time(0)}:
         return None
     found = _dated(first.day, first.month, first.year if first.year == second.year else None, today)
     weekdays = {WEEKDAYS[token] for token in tokens if token in WEEKDAYS}
@@ -166,10 +172,8 @@ def _real_date(year: int, month: int, day: int) -> date | None:
 MAX_WHEN_CHARS = 80
 """A day and a time are a few words; a longer text is refused rather than searched."""
 
-_CLOCK = (r"(?:12 )?(?P<noon>noon|midday)"
-          r"|(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?(?: ?(?P<half>am|pm))?(?: o'?clock)?")
-_TIME_LAST = re.compile(rf"(?P<day>.*?)[ ,]*(?:\bat )?(?:{_CLOCK})")
-_TIME_FIRST = re.compile(rf"(?:at )?(?:{_CLOCK})[ ,]*(?:on )?(?P<day>.*)")
+_CLOCK = re.compile(r"(?:at )?(?:(?:12 )?(?P<noon>noon|midday)"
+                    r"|(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?(?: ?(?P<half>am|pm))?(?: o'?clock)?)")
 
 
 def parse_when(text: str, *, now: datetime) -> datetime | None:
@@ -187,19 +191,25 @@ def parse_when(text: str, *, now: datetime) -> datetime | None:
     folded = fold(stripped).replace("a.m.", "am").replace("p.m.", "pm").rstrip("!.? ")
     if len(folded) > MAX_WHEN_CHARS:
         return None
-    for shape in (_TIME_LAST, _TIME_FIRST):
-        found = shape.fullmatch(folded)
-        clock = _clock(found) if found else None
-        if found is None or clock is None:
+    words = folded.replace(",", " ").split()
+    time_last = [(words[:cut], words[cut:]) for cut in range(len(words) - 1, -1, -1)]
+    time_first = [(words[cut:], words[:cut]) for cut in range(1, len(words))]
+    for day_words, clock_words in time_last + time_first:
+        clock = _clock(" ".join(clock_words))
+        if clock is None:
             continue
-        day_text = found.group("day").strip(" ,")
+        day_text = " ".join(day_words).removesuffix(" at").removesuffix(" on")
         day = date_from(day_text, now.date()) if day_text else now.date()
         if day is not None:
             return datetime.combine(day, clock, tzinfo=now.tzinfo)
     return None
 
 
-def _clock(found: re.Match[str]) -> time | None:
+def _clock(text: str) -> time | None:
+    """ "10am", "10.30", "2:15 pm", "14:00", "noon", "12 noon", "at 3", "10 o'clock"."""
+    found = _CLOCK.fullmatch(text)
+    if found is None:
+        return None
     if found.group("noon"):
         return time(12, 0)
     hour, minute, half = int(found.group("hour")), int(found.group("minute") or 0), found.group("half")

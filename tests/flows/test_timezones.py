@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import flows
 from flows import timezones
 from flows.parsing import Parsed, Problem, parse_timezone
 from flows.registry import FlowRegistry
@@ -112,7 +116,8 @@ def test_the_ways_people_write_a_place(text: str) -> None:
 
 @pytest.mark.parametrize(("text", "zone"), [
     ("São Paulo", "America/Sao_Paulo"), ("Sao Paulo", "America/Sao_Paulo"), ("Zürich", "Europe/Zurich"),
-    ("Zurich", "Europe/Zurich"), ("Łódź", "Europe/Warsaw"), ("Lodz", "Europe/Warsaw"), ("kuala  lumpur", "Asia/Kuala_Lumpur"),
+    ("Zurich", "Europe/Zurich"), ("Łódź", "Europe/Warsaw"), ("Lodz", "Europe/Warsaw"),
+    ("kuala  lumpur", "Asia/Kuala_Lumpur"),
     ("uk time", LONDON), ("the UK", LONDON), ("India time", "Asia/Kolkata"), ("I'm in Lagos, Nigeria", "Africa/Lagos"),
 ])
 def test_accents_spacing_and_phrasing_do_not_matter(text: str, zone: str) -> None:
@@ -159,3 +164,10 @@ def test_the_index_is_built_once_and_reused() -> None:
 def test_any_text_gives_a_real_zone_or_none(text: str) -> None:
     zone = zone_for(text)
     assert zone is None or ZoneInfo(zone).key == zone
+
+
+def test_every_place_the_re_ask_suggests_is_understood() -> None:
+    wording = tomllib.loads((Path(flows.__file__).parent / "wording.toml").read_text(encoding="utf-8"))
+    suggested = re.findall(r'"([^"]+)"', wording["reasks"]["timezone"])
+    assert len(suggested) >= 3
+    assert all(zone_for(place) is not None for place in suggested)
