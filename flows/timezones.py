@@ -31,14 +31,15 @@ them all would slow the first look-up), and not at all when that name is one of 
 _ABBREVIATIONS = {
     "gmt": "Europe/London", "bst": "Europe/London", "utc": "UTC", "z": "UTC", "zulu": "UTC",
     "ist": "Asia/Kolkata", "cet": "Europe/Paris", "cest": "Europe/Paris", "eet": "Europe/Athens",
-    "eest": "Europe/Athens", "wet": "Europe/Lisbon", "west": "Europe/Lisbon", "est": "America/New_York",
+    "eest": "Europe/Athens", "est": "America/New_York",
     "edt": "America/New_York", "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles",
     "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "awst": "Australia/Perth",
     "nzst": "Pacific/Auckland", "nzdt": "Pacific/Auckland", "sast": "Africa/Johannesburg",
     "pkt": "Asia/Karachi", "wat": "Africa/Lagos", "hkt": "Asia/Hong_Kong", "pht": "Asia/Manila",
     "npt": "Asia/Kathmandu", "myt": "Asia/Kuala_Lumpur", "sgt": "Asia/Singapore",
 }
-"""Abbreviations that name one zone clearly enough (IST is read as India's, the more likely here)."""
+"""Abbreviations that name one zone clearly enough (IST is read as India's, the more likely here); none that is
+also a word people write (WET, WEST, EAT, CAT)."""
 
 _COUNTRY_ALIASES = {
     "uk": "GB", "gb": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
@@ -165,12 +166,12 @@ def _place_zone(index: _Index, key: str) -> str | None:
     words = key.split()
     for cut in range(len(words) - 1, 0, -1):
         place, qualifier = " ".join(words[:cut]), " ".join(words[cut:])
-        country = index.countries.get(qualifier)
-        state = index.us_states.get(qualifier)
-        if country is not None or state is not None:
-            found = _named(index, place, country=country or "US", state=state)
-            if found is not None:
-                return found
+        country, state = index.countries.get(qualifier), index.us_states.get(qualifier)
+        found = _named(index, place, country=country, state=None) if country else None
+        if found is None and state is not None:  # "Atlanta, Georgia": the state, where the country has no Atlanta
+            found = _named(index, place, country="US", state=state)
+        if found is not None:
+            return found
     return None
 
 

@@ -95,7 +95,8 @@ def test_clear_abbreviations_keep_working(text: str, zone: str) -> None:
     ("Perth, Scotland", LONDON),
     ("Birmingham", LONDON), ("Birmingham, Alabama", "America/Chicago"), ("Birmingham AL", "America/Chicago"),
     ("Cambridge", LONDON), ("Cambridge, Massachusetts", "America/New_York"), ("Cambridge, Canada", "America/Toronto"),
-    ("Boston", LONDON), ("Boston, USA", "America/New_York"),
+    ("Boston", LONDON), ("Boston, USA", "America/New_York"), ("Atlanta, Georgia", "America/New_York"),
+    ("Tbilisi, Georgia", "Asia/Tbilisi"),
     ("Hyderabad", "Asia/Kolkata"), ("Hyderabad, Pakistan", "Asia/Karachi"),
     ("Calcutta", "Asia/Kolkata"),  # Kolkata's old name, though a small South African town has it as its own
 ])
@@ -134,7 +135,7 @@ def test_iana_names_are_read_as_before(text: str, zone: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "", "   ", "I don't know", "not sure", "dunno", "same", "same as you", "time", "home", "here", "no", "yes",
-    "police", "normal", "asdfgh", "12", "sometime", "my time", "in", "the", "?", "London, Ontario",
+    "police", "normal", "west", "asdfgh", "12", "sometime", "my time", "in", "the", "?", "London, Ontario",
 ])
 def test_words_that_name_no_place_are_refused(text: str) -> None:
     assert zone_for(text) is None
