@@ -32,6 +32,8 @@ ALLOWED_MODULES = {
     "safety/context.py": "phrases the screen matches",
     "safety/train.py": "the training script's report",
     "flows/parsing.py": "words people answer with (yes, tomorrow), read, not said",
+    "flows/dates.py": "words people write dates with (the day after tomorrow), read, not said",
+    "flows/timezones.py": "place names people answer with (United States of America), read, not said",
 }
 NOT_SAID = frozenset({"debug", "info", "warning", "error", "exception", "critical", "log", "job_done", "job_dropped",
                       "JobOutcome", "Response", "add_argument", "add_parser", "ArgumentParser", "print", "Field",
