@@ -326,6 +326,8 @@ class FlowRunner:
             step.profile.append(ProfileChange(field=state.profile, value=parsed.value))
         if parsed.trimmed:
             step.replies.append(Reply(text=self.wording.notes["trimmed"]))
+        if state.answer is AnswerKind.TIMEZONE:  # a place can be read more than one way: say which was taken
+            step.replies.append(Reply(text=self.wording.notes["zone_echo"].format(zone=parsed.value)))
         if state.action == "text":
             position = position.model_copy(update={"pending_action": parsed.text})
         elif state.action == "due":

@@ -12,10 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import flows
+from bot.storage import store
 from flows import timezones
 from flows.parsing import Parsed, Problem, parse_timezone
 from flows.registry import FlowRegistry
 from flows.timezones import zone_for
+from tests.conftest import Harness
 
 LONDON = "Europe/London"
 
@@ -172,3 +174,12 @@ def test_every_place_the_re_ask_suggests_is_understood() -> None:
     suggested = re.findall(r'"([^"]+)"', wording["reasks"]["timezone"])
     assert len(suggested) >= 3
     assert all(zone_for(place) is not None for place in suggested)
+
+
+@pytest.mark.parametrize(("place", "zone"), [("I'm in Cardiff", "Europe/London"), ("Manila", "Asia/Manila")])
+async def test_onboarding_says_which_zone_it_took(harness: Harness, place: str, zone: str) -> None:
+    for text in ("hello", "yes", "yes", "yes"):
+        await harness.say(text)
+    assert f"I'll use {zone} time" in await harness.texts(place)
+    with harness.app.db.connect() as conn:
+        assert store.get_coachee(conn, harness.coachee_id).timezone == zone
