@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from bot import __version__
 from bot.app import App, add_platforms, build_app, console_for, ensure_demo_coachee
 from bot.coach_desk import lift_hold
 from bot.config import Config, ConfigError, load_config
@@ -55,6 +56,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     root = _Parser(prog="coachbot", description="A chat-bot front door for a workplace coaching service.")
     root.add_argument("--config", help="config file (TOML); default: $COACHBOT_CONFIG or built-in defaults")
+    root.add_argument("--version", action="version", version=f"coachbot {__version__}")
     sub = root.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     sub.add_parser("run", help="start every enabled transport, the scheduler and the outbox sender")

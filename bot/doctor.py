@@ -28,6 +28,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from bot.config import Config, ConfigError, SafetyConfig, SlackConfig, TelegramConfig, load_config
+from bot.own_packages import foreign_packages
 from bot.storage.db import alembic_config, current_revision
 from bot.storage.keyfile import generated_key_file
 from safety.types import Tier
@@ -132,6 +133,14 @@ def _slack_settings(slack: SlackConfig) -> list[Check]:
 
 
 # database
+
+def check_packages() -> Check:
+    """`safety` and `flows` are also PyPI packages' names: say if one of theirs would be imported instead."""
+    problems = foreign_packages()
+    if problems:
+        return Check("packages", "fail", "; ".join(problems) + "; install coachbot in its own virtual environment")
+    return Check("packages", "ok", "bot, flows and safety are this project's own")
+
 
 def check_database(url: str, *, timeout: float = TIMEOUT) -> Check:
     """Reachable, at the latest migration, and (SQLite) somewhere it can write; creates nothing."""
@@ -329,7 +338,7 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 
 def run_checks(config: Config, *, source: str | None, today: date, client: httpx.Client | None = None) -> list[Check]:
     """Every check, in the order an operator would fix them; transports only when enabled and configured."""
-    found = check_config(config, source=source)
+    found = [check_packages(), *check_config(config, source=source)]
     found.append(check_database(config.database.url))
     found += check_services(config.safety, today=today, production=config.security.environment == "production")
     wants_telegram = config.telegram.enabled and bool(config.telegram.token)

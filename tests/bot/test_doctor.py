@@ -147,7 +147,7 @@ def test_json_output_is_a_list_of_checks(tmp_path: Path, capsys: pytest.CaptureF
     rows = json.loads(out)
     assert code == 0
     assert all(set(row) == {"check", "status", "detail"} for row in rows)
-    assert {row["check"] for row in rows} == {"config", "database", "services"}
+    assert {row["check"] for row in rows} == {"packages", "config", "database", "services"}
     assert {"check": "services", "status": "warn"}.items() <= next(r for r in rows if r["check"] == "services").items()
 
 
@@ -348,7 +348,7 @@ def test_run_checks_only_calls_enabled_transports(db_url: str, fake_slack: FakeS
     config = Config(database=DatabaseConfig(url=db_url),
                     slack=SlackConfig(enabled=False, bot_token="xoxb-1", api_base_url=fake_slack.base_url))
     checks = run_checks(config, source=None, today=TODAY, client=client)
-    assert [c.check for c in checks] == ["config", "database", "services"]
+    assert [c.check for c in checks] == ["packages", "config", "database", "services"]
     assert fake_slack.calls == []
 
 
