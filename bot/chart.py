@@ -35,6 +35,8 @@ SLOT = 0.045
 """How far apart, as a share of the chart's width, two things on the same day are drawn: wider than a marker."""
 DATE_GAP = 0.14
 """The least distance, as a share of the chart's width, between two dated ticks, so their dates don't collide."""
+SESSION_GAP = 0.17
+"""The least distance, as a share of the chart's width, between two sessions for each to be named in full."""
 
 # Where a reading came from, by flow: colour (Okabe-Ito, told apart with colour-blindness too) and marker shape.
 STYLES: dict[str, tuple[str, str]] = {
@@ -113,7 +115,7 @@ def layout(readings: Sequence[Reading], sessions: Sequence[SessionMark] = (), *,
 def chart_figure(readings: Sequence[Reading], sessions: Sequence[SessionMark] = (), *, zone: str = "UTC",
                  words: ChartWording, sources: ReadingSources) -> Figure:
     """Days (in the coachee's time zone) across, 1 to 10 up; each reading marked by its source and labelled with
-    its value, each session a dashed line with its number."""
+    its value, each session a dashed line named above the chart."""
     from matplotlib.figure import Figure
 
     places = layout(readings, sessions, zone=zone)
@@ -131,12 +133,17 @@ def chart_figure(readings: Sequence[Reading], sessions: Sequence[SessionMark] = 
                      marker=marker, s=60, zorder=3, label=label[:1].upper() + label[1:])
     for i in order:
         axes.annotate(str(readings[i].value), (places.readings[i], readings[i].value), xytext=(0, 7),
-                      textcoords="offset points", ha="center", fontsize=MIN_FONT_SIZE)
-    for session, x in zip(sessions, places.sessions, strict=True):
+                      textcoords="offset points", ha="center", fontsize=MIN_FONT_SIZE, zorder=4,
+                      bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    for x in places.sessions:
         axes.axvline(x, color=SESSION_COLOUR, linestyle="--", linewidth=1.2, zorder=1)
-        axes.annotate(words.session.format(number=session.number), (x, 0), xycoords=("data", "axes fraction"),
-                      xytext=(-3, 4), textcoords="offset points", rotation=90, ha="right", va="bottom",
-                      fontsize=MIN_FONT_SIZE, color=SESSION_COLOUR)
+    if sessions:
+        # Above the chart, clear of the readings: "Session 2", or "S2" where sessions are too close for that.
+        gaps = [b - a for a, b in zip(sorted(places.sessions), sorted(places.sessions)[1:], strict=False)]
+        label = words.session if min(gaps, default=places.span) >= places.span * SESSION_GAP else words.session_short
+        top = axes.secondary_xaxis("top")
+        top.set_xticks(list(places.sessions), labels=[label.format(number=s.number) for s in sessions])
+        top.tick_params(labelsize=MIN_FONT_SIZE, colors=SESSION_COLOUR)
     low = min([*places.readings, *places.sessions])
     high = max([*places.readings, *places.sessions])
     axes.set_xlim(min(low, 0) - places.pad, max(high, places.day_span) + places.pad)
@@ -153,15 +160,16 @@ def chart_figure(readings: Sequence[Reading], sessions: Sequence[SessionMark] = 
 
 def _date_ticks(places: Layout, readings: Sequence[Reading], sessions: Sequence[SessionMark], *,
                 zone: ZoneInfo) -> list[tuple[float, str]]:
-    """A date under each day that has a reading or a session, unless so close to the last dated one that the
-    dates would overlap."""
-    days = sorted({r.at.astimezone(zone).date() for r in readings} | {s.at.astimezone(zone).date() for s in sessions})
+    """A date under each day that has a session or a reading, unless so close to one already dated that the dates
+    would overlap. Sessions' dates come first: those are the ones a coach looks for."""
+    session_days = sorted({s.at.astimezone(zone).date() for s in sessions})
+    reading_days = sorted({r.at.astimezone(zone).date() for r in readings} - set(session_days))
     ticks: list[tuple[float, str]] = []
-    for day in days:
+    for day in [*session_days, *reading_days]:
         x = float((day - places.first_day).days)
-        if not ticks or x - ticks[-1][0] >= places.span * DATE_GAP:
+        if all(abs(x - other) >= places.span * DATE_GAP for other, _ in ticks):
             ticks.append((x, f"{day:%-d %b}"))
-    return ticks
+    return sorted(ticks)
 
 
 def chart_png(readings: Sequence[Reading], sessions: Sequence[SessionMark] = (), *, zone: str = "UTC",

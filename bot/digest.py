@@ -175,8 +175,8 @@ def _this_session(view: AnswerView, flows: FlowRegistry, *, upcoming: Session | 
     session, exactly as they saw them in their review. Never an earlier session's answers as if they were these."""
     w = view.words
     start, end = (last.at if last else None), (upcoming.at if upcoming else None)
-    runs = [run for run in view.runs(BEFORE)
-            if (start is None or run[0].created_at >= start) and (end is None or run[0].created_at < end)]
+    begun = [(min(a.created_at for a in run), run) for run in view.runs(BEFORE)]
+    runs = [run for at, run in begun if (start is None or at >= start) and (end is None or at < end)]
     if not runs and upcoming is None:
         return []
     title = f"## {w.this_session.format(number=upcoming.number) if upcoming else w.next_one}"

@@ -119,6 +119,7 @@ class ChartWording(_Words):
 
     axis: str
     session: str
+    session_short: str
     alt: str
     alt_one: str
     alt_reading: str

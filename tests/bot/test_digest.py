@@ -446,12 +446,13 @@ async def test_the_chart_is_a_png_a_phone_can_show_with_sources_sessions_and_alt
     sessions = [SessionMark(number=1, at=SESSION_ONE), SessionMark(number=2, at=SESSION_TWO)]
     figure = chart_figure(digest.readings, sessions, zone="Europe/London", words=WORDS.chart, sources=WORDS.sources)
     FigureCanvasAgg(figure).draw()
-    (axes,) = figure.axes
+    axes = figure.axes[0]
     shown = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
     assert min(t.get_fontsize() for t in shown) >= MIN_FONT_SIZE >= 11
+    assert {t.get_text() for t in shown} >= {"4", "5", "9", "Session 1", "Session 2", "Scaling (1 to 10)"}
     legend = figure.legends[0]
     assert [t.get_text() for t in legend.get_texts()] == ["Pre-session", "Post-session", "Check-in"]
-    assert {t.get_text() for t in axes.texts} >= {"4", "5", "9", "Session 1", "Session 2"}
+    assert [t.get_text() for t in axes.texts] == ["4", "5", "9"]
     assert [t.get_text() for t in axes.get_xticklabels()] == ["19 Nov", "24 Nov", "3 Dec", "8 Dec"]
     # Session 1 and the reading after it share a day: the line is drawn before the reading, not through it.
     places = layout(digest.readings, sessions, zone="Europe/London")
@@ -472,11 +473,29 @@ def test_same_day_readings_are_drawn_side_by_side_in_the_order_they_were_given()
 
     figure = chart_figure(readings, zone="Europe/London", words=WORDS.chart, sources=WORDS.sources)
     FigureCanvasAgg(figure).draw()
-    (axes,) = figure.axes
+    axes = figure.axes[0]
     marks = {c.get_label(): axes.transData.transform(c.get_offsets()[0]) for c in axes.collections}
     apart = abs(marks["Follow-up"][0] - marks["Check-in"][0])
     assert apart > 20  # pixels: more than a marker's width, so neither hides the other
     assert marks["Follow-up"][1] == pytest.approx(marks["Check-in"][1])
+
+
+def test_session_dates_come_before_readings_dates_and_crowded_sessions_are_named_short() -> None:
+    readings = [Reading(at=datetime(2026, 11, 23, 9, 0, tzinfo=UTC), value=3, source="pre_session"),
+                Reading(at=datetime(2027, 2, 1, 9, 0, tzinfo=UTC), value=8, source="final_review")]
+    sessions = [SessionMark(number=n, at=at) for n, at in ((1, SESSION_ONE), (2, SESSION_ONE + timedelta(days=7)),
+                                                            (3, datetime(2027, 2, 1, 8, 0, tzinfo=UTC)))]
+    figure = chart_figure(readings, sessions, zone="Europe/London", words=WORDS.chart, sources=WORDS.sources)
+    FigureCanvasAgg(figure).draw()
+    axes = figure.axes[0]
+    # The reading the day before session 1 gives way: the session's date is the one shown. Session 2, a week on,
+    # is too close to date without the dates running into each other; its line and name mark it.
+    assert [t.get_text() for t in axes.get_xticklabels()] == ["24 Nov", "1 Feb"]
+    # Sessions a week apart over a ten-week chart are too close to name in full, so all are named short.
+    shown = {t.get_text() for t in figure.findobj(Text) if t.get_visible()}
+    assert {"S1", "S2", "S3"} <= shown and "Session 1" not in shown
+    places = layout(readings, sessions, zone="Europe/London")
+    assert places.sessions[2] < places.readings[1]  # session 3 at 08:00, the final review after it
 
 
 def test_the_chart_dates_each_reading_on_the_coachees_own_clock() -> None:
