@@ -53,6 +53,17 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+def record_id(value: str) -> int:
+    """A row id as the database can hold it (1 to 2^63 - 1): a bigger number would fail in the driver, not here."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an id: {value!r}") from None
+    if not 1 <= number < 2**63:
+        raise argparse.ArgumentTypeError(f"no such id: {value}")
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
     root = _Parser(prog="coachbot", description="A chat-bot front door for a workplace coaching service.")
     root.add_argument("--config", help="config file (TOML); default: $COACHBOT_CONFIG or built-in defaults")
@@ -127,8 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     prompt.add_argument("--flow", required=True)
 
     digest = sub.add_parser("digest", help="the coach's digest for a coachee (Markdown)")
-    digest.add_argument("--coachee", type=int, required=True)
+    digest.add_argument("--coachee", type=record_id, required=True)
     digest.add_argument("--send", action="store_true", help="deliver it to the coach")
+    digest.add_argument("--chart", metavar="FILE", help="write the scaling chart to FILE as PNG")
 
     outbox = sub.add_parser("outbox", help="undelivered and dead-lettered messages (never their text)")
     outbox.add_argument("--dead", action="store_true", help="only dead-lettered messages")
@@ -528,13 +540,29 @@ def cmd_prompt(app: App, args: argparse.Namespace) -> int:
 def cmd_digest(app: App, args: argparse.Namespace) -> int:
     now = _now()
     with app.db.begin() as conn:
-        # The chart is only drawn when it is sent: the printed digest carries its text sparkline instead.
-        digest = build_digest(conn, coachee_id=args.coachee, flows=app.flows.registry, now=now, chart=args.send,
+        # The chart is drawn only to be sent or written: the printed digest carries its text sparkline instead.
+        digest = build_digest(conn, coachee_id=args.coachee, flows=app.flows.registry, now=now,
+                              chart=args.send or args.chart is not None,
                               default_timezone=app.config.schedule.default_timezone, words=app.engine.wording.digest)
+        if args.chart is not None and digest.chart_png is not None:
+            _write_chart(args.chart, digest.chart_png)  # before sending: a file that can't be written sends nothing
         if args.send and queue_digest(conn, digest, now=now) is None:
             raise UsageError(f"coach {digest.coach_id} has no chat to send the digest to")
     sys.stdout.write(digest.text)
+    if args.chart is not None and digest.chart_png is None:
+        print(f"coachbot digest: coachee {args.coachee} has shared no scaling readings yet, so there is no chart "
+              f"and nothing was written to {args.chart}", file=sys.stderr)
     return 0
+
+
+def _write_chart(path: str, png: bytes) -> None:
+    """The chart holds the coachee's readings: readable by the operator alone (0600), like their exported data."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(png)
+    except OSError as exc:
+        raise UsageError(f"coachbot digest: can't write the chart to {path}: {exc.strerror or exc}") from None
 
 
 OUTBOX_SHOWN = 1000

@@ -136,6 +136,7 @@ class SafetyDesk:
         notice = self.wording.mistake_notice.format(coachee=coachee.name, coachee_id=coachee.id,
                                                     when=f"{turn.now:%Y-%m-%d %H:%M} UTC")
         send_to_coach(turn, coach.id, Reply(text=notice), kind="notice", priority=NOTICE_PRIORITY)
+        store.mark_said_mistake(turn.conn, coachee_id=coachee.id, at=turn.now)  # the digest shows it beside the hold
         log.warning("coachee %s says their safety hold was a mistake; their coach has been told", coachee.id)
 
     def _alert_coach(self, turn: TurnState, outcome: SafetyOutcome) -> int | None:

@@ -92,31 +92,26 @@ class CaseloadWording(_Words):
 
 
 class DigestSections(_Words):
-    goal: str
     exceptions: str
     checkins: str
     journal: str
     looking_back: str
-    anything_else: str
 
 
 class DigestTopics(_Words):
-    """The headings answers appear under, by the question they answer."""
+    """The headings answers appear under in the digest's history, by the question they answer."""
 
-    goal: str
-    why_now: str
-    since: str
-    session_want: str
-    know_useful: str
-    miracle: str
-    costs: str
     exception: str
     strengths: str
     role_model: str
     helped: str
     keep_doing: str
     relationship: str
-    anything_else: str
+    obstacles: str
+    overcome: str
+    action_done: str
+    action_obstacle: str
+    action_replan: str
 
 
 class ActionStatusWords(_Words):
@@ -125,6 +120,29 @@ class ActionStatusWords(_Words):
     not_yet: str
     open: str
     kept_private: str
+
+
+class ReadingSources(_Words):
+    """Where a scaling reading came from, by the flow that asked."""
+
+    pre_session: str
+    checkin: str
+    post_session: str
+    follow_up: str
+    final_review: str
+
+
+class ChartWording(_Words):
+    """The scaling chart's words, and its alt text."""
+
+    axis: str
+    session: str
+    session_short: str
+    alt: str
+    alt_one: str
+    alt_reading: str
+    alt_sessions: str
+    alt_session: str
 
 
 class RoutingWords(_Words):
@@ -161,21 +179,45 @@ class DigestWording(_Words):
     kept_reading: str
     kept_readings: str
     for_you: str
+    this_session: str
+    next_one: str
+    this_session_from: str
+    this_session_nothing: str
+    answer_line: str
+    history: str
+    before_session: str
+    after_session: str
+    goal_history: str
+    goal_set: str
+    goal_kept: str
+    goal_changed: str
+    goal_new: str
+    goal_forward: str
+    goal_reason: str
     scaling: str
     scaling_line: str
     readings_line: str
+    reading: str
     actions: str
+    action_line: str
+    action_agreed: str
+    action_agreed_after: str
     action_due: str
+    action_step: str
     action_overdue: str
-    action_obstacle: str
+    action_note: str
+    history_note: str
     safety: str
     safety_since: str
     safety_none: str
     safety_tier: str
     safety_times: str
+    safety_mistake: str
     sections: DigestSections
     topics: DigestTopics
     status: ActionStatusWords
+    sources: ReadingSources
+    chart: ChartWording
     routing: RoutingWords
 
 

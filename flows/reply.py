@@ -29,6 +29,9 @@ class Attachment(BaseModel):
     filename: str
     media_type: str
     data: bytes
+    alt_text: str | None = None
+    """What the image shows, in words, for someone who can't see it: each transport sends it the platform's way
+    (Slack's alt text, Telegram's caption)."""
 
 
 class Reply(Frozen):

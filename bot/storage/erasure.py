@@ -116,6 +116,7 @@ class ExportedSafetyEvent(_Frozen):
     at: datetime
     tier: str
     action: str
+    said_mistake_at: datetime | None = None  # when they said the alert that began a hold was a mistake
 
 
 class ExportedTurn(_Frozen):
@@ -254,8 +255,9 @@ def export_coachee(conn: Connection, coachee_id: int, *, now: datetime) -> Coach
                               updated_at=x.updated_at)
                for x in conn.execute(select(ac).where(ac.c.coachee_id == coachee_id).order_by(ac.c.id))]
     se = t.safety_events
-    events = [ExportedSafetyEvent(at=x.at, tier=x.tier, action=x.action) for x in conn.execute(
-        select(se.c.at, se.c.tier, se.c.action).where(se.c.coachee_id == coachee_id).order_by(se.c.at, se.c.id))]
+    events = [ExportedSafetyEvent(at=x.at, tier=x.tier, action=x.action, said_mistake_at=x.said_mistake_at)
+              for x in conn.execute(select(se.c.at, se.c.tier, se.c.action, se.c.said_mistake_at)
+                                    .where(se.c.coachee_id == coachee_id).order_by(se.c.at, se.c.id))]
     c = t.conversations
     conversations = []
     if where.conversation_ids:
@@ -316,9 +318,11 @@ def erase_coachee(conn: Connection, coachee_id: int) -> ErasureReport:
     if where.conversation_ids:
         theirs = or_(theirs, se.c.conversation_id.in_(where.conversation_ids))
     kept = 0
-    for event_id, at in conn.execute(select(se.c.id, se.c.at).where(theirs)).all():
+    for event_id, at, said_mistake_at in conn.execute(select(se.c.id, se.c.at, se.c.said_mistake_at)
+                                                       .where(theirs)).all():
         conn.execute(update(se).where(se.c.id == event_id).values(
-            coachee_id=None, conversation_id=None, alert_outbox_id=None, at=_day(at)))
+            coachee_id=None, conversation_id=None, alert_outbox_id=None, at=_day(at),
+            said_mistake_at=_day(said_mistake_at) if said_mistake_at is not None else None))
         kept += 1
     deleted: dict[str, int] = {}
 

@@ -109,6 +109,16 @@ class StoredAnswer(Record):
     created_at: datetime
 
 
+class SafetyEventRow(Record):
+    """A coachee's safety event as the digest shows it: when, the tier, what the service did, and when they said
+    the alert was a mistake. Never the rules that fired or the words behind it."""
+
+    at: datetime
+    tier: str
+    action: str
+    said_mistake_at: datetime | None = None
+
+
 class ConversationData(Record):
     """The per-conversation working state, stored as JSON in one column with a version check."""
 

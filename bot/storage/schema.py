@@ -234,6 +234,8 @@ safety_events = Table(
     Column("alert_outbox_id", Id, nullable=True),
     Column("alert_delivered", Boolean, nullable=False, default=False),
     _when("at"),
+    # When the coachee, on the hold this event began, said the alert was a mistake (never what they said).
+    _when("said_mistake_at", nullable=True),
 )
 
 # A message whose turn kept failing for a reason of its own: set aside so the rest go on (bot/storage/dead_inbound.py).

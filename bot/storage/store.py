@@ -24,6 +24,7 @@ from bot.storage.records import (
     Identity,
     OutboxKind,
     OutboxRow,
+    SafetyEventRow,
     Sender,
     Session,
     SessionStatus,
@@ -31,6 +32,7 @@ from bot.storage.records import (
 )
 from bot.types import ConversationKey, Reply
 from flows.stepper import ActionUpdate, NewAction, ProfileChange, RecordedAnswer
+from safety.routing import Action
 from safety.types import Tier
 
 
@@ -648,13 +650,31 @@ def scale_rows(conn: Connection, coachee_id: int) -> list[tuple[datetime, int, s
     return [(r[0], int(r[1]), r[2], r[3]) for r in rows]
 
 
-def safety_events_of(conn: Connection, coachee_id: int, *, since: datetime | None) -> list[tuple[datetime, str, str]]:
-    """The service's own record of routing as (at, tier, action), oldest first; never the words that caused it."""
-    query = select(t.safety_events.c.at, t.safety_events.c.tier, t.safety_events.c.action).where(
-        t.safety_events.c.coachee_id == coachee_id)
+def safety_events_of(conn: Connection, coachee_id: int, *, since: datetime | None) -> list[SafetyEventRow]:
+    """The service's own record of routing, oldest first; never the words that caused it."""
+    e = t.safety_events
+    query = select(e.c.at, e.c.tier, e.c.action, e.c.said_mistake_at).where(e.c.coachee_id == coachee_id)
     if since is not None:
-        query = query.where(t.safety_events.c.at >= since)
-    return [(r[0], r[1], r[2]) for r in conn.execute(query.order_by(t.safety_events.c.at, t.safety_events.c.id))]
+        query = query.where(e.c.at >= since)
+    return [SafetyEventRow.model_validate(dict(r)) for r in conn.execute(query.order_by(e.c.at, e.c.id)).mappings()]
+
+
+HOLD_ACTIONS = (Action.CRISIS.value, Action.EMERGENCY.value)
+"""The safety events that put a coachee on hold."""
+
+
+def mark_said_mistake(conn: Connection, *, coachee_id: int, at: datetime) -> bool:
+    """The coachee says the alert was a mistake: note when on the event that began their latest hold (the first
+    time they said so stands). False if they have no such event."""
+    e = t.safety_events
+    latest = conn.execute(select(e.c.id, e.c.said_mistake_at).where(
+        e.c.coachee_id == coachee_id, e.c.action.in_(HOLD_ACTIONS)).order_by(e.c.at.desc(), e.c.id.desc())
+        .limit(1)).first()
+    if latest is None:
+        return False
+    if latest.said_mistake_at is None:
+        conn.execute(update(e).where(e.c.id == latest.id).values(said_mistake_at=at))
+    return True
 
 
 def joined_at(conn: Connection, *, coach_id: int) -> dict[int, datetime]:

@@ -109,7 +109,8 @@ class ConsoleTransport:
             path = self._save(reply.attachment)
             lines.append("  " + self.words.file_saved.format(path=path))
         elif reply.attachment is not None:  # someone else's (the demo coach's chart): named, not written
-            lines.append(f"  [attachment: {reply.attachment.filename}]")
+            alt = reply.attachment.alt_text
+            lines.append(f"  [attachment: {reply.attachment.filename}]" + (f" {alt}" if alt else ""))
         self.stdout.write("\n".join(lines) + "\n\n")
         self.stdout.flush()
         return None

@@ -73,6 +73,7 @@ AUTH_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "missing_scope", "not_allowed_token_type"}
 )
 SECTION_LIMIT = 3000  # characters of text in one section block
+ALT_TEXT_LIMIT = 1000  # characters of a file's alt text (files.getUploadURLExternal: alt_txt_too_large)
 BUTTON_LABEL_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
 MAX_BUTTONS = 25  # elements in one actions block
@@ -465,7 +466,10 @@ class SlackTransport:
             channel = await self._channel_for(message.key.chat)
             if reply.attachment is not None:
                 method = "files_upload_v2"
-                file_id = await self._upload(channel, reply.attachment, comment=None if reply.buttons else reply.text)
+                comment = None if reply.buttons else escape(reply.text)
+                if comment and reply.markdown:
+                    comment = slack_mrkdwn(comment)
+                file_id = await self._upload(channel, reply.attachment, comment=comment)
                 if not reply.buttons:
                     return file_id
             method = "chat.postMessage"
@@ -491,9 +495,11 @@ class SlackTransport:
         return self._dm_channels[chat]
 
     async def _upload(self, channel: str, attachment: Attachment, *, comment: str | None) -> str | None:
+        """The file, with its alt text for a screen reader, and the reply's text (escaped already) as its comment."""
+        alt = attachment.alt_text[:ALT_TEXT_LIMIT] if attachment.alt_text else None
         response = await self.client.files_upload_v2(
             channel=channel, file=attachment.data, filename=attachment.filename, title=attachment.filename,
-            initial_comment=escape(comment) if comment else None,
+            alt_txt=alt, initial_comment=comment or None,
         )
         file = response.get("file") or {}
         return str(file["id"]) if file.get("id") else None

@@ -383,12 +383,15 @@ class TelegramTransport:
         if attachment is None:
             return await self._send_text(chat_id, text, markup, mode=mode)
         caption: str | None = text
-        if len(text) > MAX_CAPTION:
+        if len(text) > MAX_CAPTION or (attachment.alt_text and is_photo(attachment)):
             await self._send_text(chat_id, text, None, mode=mode)
             caption = None
         file = InputFile(attachment.data, filename=attachment.filename)
         bot = self.application.bot
         if is_photo(attachment):
+            if attachment.alt_text:  # Telegram has no alt text: what the image shows is its caption, as plain text
+                return await bot.send_photo(chat_id, photo=file, caption=attachment.alt_text[:MAX_CAPTION],
+                                            reply_markup=markup)
             return await bot.send_photo(chat_id, photo=file, caption=caption or None, reply_markup=markup,
                                         parse_mode=mode if caption else None)
         return await bot.send_document(chat_id, document=file, caption=caption or None, reply_markup=markup,

@@ -129,7 +129,26 @@ def test_a_scripted_terminal_session_runs_session_one_to_the_review_and_the_dige
         assert answer in shown
     assert "restructure" not in shown
     assert "kept 1 answer private" in shown
-    assert "4" in shown
+    assert "- Readings: 4 (" in shown and ", pre-session)" in shown
+
+    # --chart writes the PNG as well, and prints the same digest.
+    chart = tmp_path / "chart.png"
+    drawn = _coachbot("digest", "--coachee", "1", "--chart", str(chart), stdin="", cwd=tmp_path)
+    assert drawn.returncode == 0, drawn.stderr
+    assert drawn.stdout == shown and drawn.stderr == ""
+    png = chart.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") >= 800  # IHDR width
+    for args, complaint in (
+        (["--coachee", "1", "--chart", str(tmp_path / "missing" / "chart.png")], "can't write the chart to"),
+        (["--coachee", "1", "--chart", str(tmp_path)], "can't write the chart to"),
+        (["--coachee", "99", "--chart", str(chart)], "no coachee with id 99"),
+        (["--coachee", "99999999999999999999999", "--chart", str(chart)], "no such id"),
+        (["--coachee", "Robin"], "not an id"),
+    ):
+        failed = _coachbot("digest", *args, stdin="", cwd=tmp_path)
+        assert failed.returncode == 2 and failed.stdout == "", args
+        assert len(failed.stderr.strip().splitlines()) == 1 and complaint in failed.stderr, failed.stderr
+    assert chart.read_bytes() == png  # a failed command left the earlier chart alone
 
 
 def test_chat_resumes_after_a_restart(tmp_path: Path) -> None:

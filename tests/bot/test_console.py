@@ -77,3 +77,14 @@ async def test_a_file_for_the_person_is_written_where_they_are_private_and_never
     assert first.read_bytes() == b"{}" and second.read_bytes() == b"{}"
     assert stat.S_IMODE(first.stat().st_mode) == 0o600
     assert str(first) in out.getvalue() and str(second) in out.getvalue()
+
+
+async def test_someone_elses_chart_is_named_with_its_alt_text_and_not_written(tmp_path: Path) -> None:
+    out = io.StringIO()
+    console = ConsoleTransport(user="me", display_name="Me", stdin=io.StringIO(""), stdout=out, save_to=tmp_path)
+    chart = Attachment(filename="scaling.png", media_type="image/png", data=b"\x89PNG",
+                       alt_text="Scaling chart, 1 to 10, 1 reading: 4 on 19 Nov (pre-session).")
+    await console.send(Outbound(key=ConversationKey(transport="console", user="coach", chat="coach"),
+                                reply=Reply(text="# Digest", attachment=chart), outbox_id=1))
+    assert "[attachment: scaling.png] Scaling chart, 1 to 10, 1 reading: 4 on 19 Nov (pre-session)." in out.getvalue()
+    assert list(tmp_path.iterdir()) == []

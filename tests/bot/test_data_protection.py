@@ -158,7 +158,8 @@ async def test_mydata_sends_them_a_json_file_of_everything_held_about_them_and_n
     assert [r["value"] for r in data["scale_readings"]] == [4, 6]
     assert [(a["text"], a["status"]) for a in data["actions"]] == [(ACTION, "partly")]
     assert {(e["tier"], e["action"]) for e in data["safety_events"]} == {("stress", "stress_support")}
-    assert set(data["safety_events"][0]) == {"at", "tier", "action"}  # never the rules, never the words
+    # never the rules, never the words
+    assert set(data["safety_events"][0]) == {"at", "tier", "action", "said_mistake_at"}
     assert any(STRESS in turn["text"] for c in data["conversations"] for turn in c["recent"])
     assert {m["to"] for m in data["messages"]} == {"you", "your coach"}
     dumped = reply.attachment.data.decode()

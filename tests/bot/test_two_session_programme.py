@@ -9,12 +9,21 @@ from zoneinfo import ZoneInfo
 from bot.config import Config
 from bot.storage import jobs as job_store
 from bot.storage import store
+from bot.types import Reply
 from flows.spec import AnswerKind
 from tests.conftest import Clock, Harness, MarkerScreener, make_harness
 
 LONDON = ZoneInfo("Europe/London")
 SESSIONS = [datetime(2026, 10, 6, 10, 0, tzinfo=LONDON), datetime(2026, 10, 20, 10, 0, tzinfo=LONDON)]
 USER = "robin"
+
+
+def this_session(digest: str, number: int) -> list[str]:
+    """The lines of the digest's section on what the coachee said for this session."""
+    lines = digest.splitlines()
+    start = lines.index(f"## For session {number}: what they said before it") + 1
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("#"))
+    return [line for line in lines[start:end] if line]
 
 
 async def answer_whatever_is_asked(h: Harness, coachee_id: int) -> list[tuple[str, str]]:
@@ -65,7 +74,7 @@ async def test_two_sessions_from_the_invite_to_the_end(config: Config, screener:
 
     flows: list[tuple[datetime, str]] = []
     asked: list[tuple[str, str]] = []
-    digests: list[tuple[datetime, str]] = []
+    digests: list[tuple[datetime, Reply]] = []
     while True:
         with h.app.db.connect() as conn:
             due = job_store.next_due(conn)
@@ -75,7 +84,7 @@ async def test_two_sessions_from_the_invite_to_the_end(config: Config, screener:
         sent = len(h.transport.sent)
         await h.app.scheduler.run_due()
         await h.app.outbox.deliver_due()
-        digests += [(clock.now, m.reply.text) for m in h.transport.sent[sent:]
+        digests += [(clock.now, m.reply) for m in h.transport.sent[sent:]
                     if m.key.user == "c1" and m.reply.text.startswith("# Digest")]
         answered = await answer_whatever_is_asked(h, robin.id)
         await h.app.outbox.deliver_due()
@@ -104,8 +113,28 @@ async def test_two_sessions_from_the_invite_to_the_end(config: Config, screener:
 
     # the coach's digest before each session holds what that session's questions collected
     assert [at.astimezone(LONDON).date() for at, _ in digests] == [(s - timedelta(days=1)).date() for s in SESSIONS]
-    before_one, before_two = (text for _, text in digests)
+    before_one, before_two = (reply.text for _, reply in digests)
     assert "My answer to pre_session goal" in before_one and "My answer to follow_up since" not in before_one
-    assert "My answer to follow_up since" in before_two and "My answer to follow_up session_want" in before_two
+    assert "- **From the first session**: My answer to pre_session session_want" in this_session(before_one, 1)
+    # Before session 2: what the follow-up collected is this session's; session 1's answers only as history.
+    current = this_session(before_two, 2)
+    assert current[0] == "Their answers to the follow-up questions, 17 Oct:"
+    assert "- **Since the last session**: My answer to follow_up since" in current
+    assert "- **From this session**: My answer to follow_up session_want" in current
+    assert "- **The goal**: Keep it" in current and "- **Why keep it**: My answer to follow_up goal_keep_why" in current
+    assert not any("pre_session" in line for line in current)
+    assert "My answer to pre_session session_want" not in before_two
+    assert "- 3 Oct, before session 1: My answer to pre_session goal" in before_two
+    assert "- 17 Oct, before session 2: kept the goal" in before_two
+    readings = next(line for line in before_two.splitlines() if line.startswith("- Readings: "))
+    assert [part.split(", ")[1].rstrip(")") for part in readings.split(" → ")][:3] == [
+        "pre-session", "post-session", "check-in"]
+    assert readings.endswith("(17 Oct, follow-up)")
+    # Each digest carries its chart, with the readings in words beside it.
+    for _, reply in digests:
+        assert reply.attachment is not None and reply.attachment.data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert reply.attachment.alt_text is not None and reply.attachment.alt_text.startswith("Scaling chart")
+    second_alt = digests[1][1].attachment.alt_text  # type: ignore[union-attr]
+    assert "6 on 17 Oct (follow-up)" in second_alt and "Sessions: 1 on 6 Oct, 2 on 20 Oct." in second_alt
     h.app.engine.close()
     h.app.db.dispose()

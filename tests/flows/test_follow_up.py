@@ -1,5 +1,5 @@
 """Before session 2 onwards: what happened since, each action in turn, the goal kept, changed or
-replaced, scaling against the last reading, and the same review."""
+replaced and why, scaling against the last reading, and the same review."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ async def test_follow_up_asks_about_each_action_then_the_goal_then_scaling_again
     goal = await harness.texts("Write it on the train in")
     assert 'Your goal has been: "Lead calmer ward meetings"' in goal
     assert "How would you put your goal now?" in await harness.texts("change it")
-    scaling = await harness.texts("Lead shorter, calmer ward meetings")
+    assert "What made you want to change it?" in await harness.texts("Lead shorter, calmer ward meetings")
+    scaling = await harness.texts("The meetings run too long")
     assert "Last time you said 4." in scaling
     since = await harness.texts("6")  # stage 5: their own words back, then what they have drawn on since
     assert 'a time it went well: "The audit huddle last spring went well"' in since
@@ -49,6 +50,7 @@ async def test_follow_up_asks_about_each_action_then_the_goal_then_scaling_again
     assert "exactly what Alex Coach will see" in review
     assert "Book a 1:1 with each band 6: Done" in review
     assert "Draft a shorter agenda: Not yet" in review and "Rota gaps all month" in review
+    assert "Change it" in review and "The meetings run too long" in review
     await harness.press("Send to Alex Coach")
 
     with harness.app.db.connect() as conn:
@@ -96,3 +98,16 @@ async def test_back_inside_the_action_loop_returns_to_the_previous_action(harnes
     assert "Book a 1:1 with each band 6" in back
     await harness.press("Partly")
     assert "What got in the way?" in harness.transport.texts_to("u1")[-1]
+
+
+async def test_keeping_the_goal_asks_what_makes_it_still_right_and_can_be_skipped(harness: Harness) -> None:
+    await after_session_one(harness)
+    await harness.prompt("follow_up")
+    await harness.say("Steady")
+    await harness.press("Done")
+    await harness.say("/skip")  # what helped
+    await harness.press("Not yet")
+    await harness.say("/skip")  # what got in the way
+    await harness.say("/skip")  # what to try now
+    assert "still the right goal for you?" in await harness.texts("keep it")
+    assert "scale of 1 to 10" in await harness.texts("/skip")

@@ -476,6 +476,31 @@ async def test_an_attachment_is_uploaded_with_the_text_as_its_comment(fake_slack
     assert fake_slack.calls_to("chat.postMessage") == []
 
 
+async def test_a_chart_goes_up_with_its_alt_text_and_a_markdown_digest_as_mrkdwn(fake_slack: FakeSlack) -> None:
+    transport = SlackTransport(slack_config(fake_slack))
+    chart = Attachment(filename="scaling.png", media_type="image/png", data=tiny_png(4, 4),
+                       alt_text="Scaling chart, 1 to 10, 2 readings oldest first: 4 on 19 Nov (pre-session), "
+                                "7 on 1 Dec (check-in).")
+    reply = Reply(text="# Digest for Alex: Sam\n## History\n- **Goal**: calmer <ward> meetings", attachment=chart,
+                  markdown=True)
+
+    await transport.send(outbound(SAM_DM, reply, user=SAM))
+
+    [upload] = fake_slack.uploads
+    assert upload.alt_txt == chart.alt_text and upload.completed
+    assert upload.initial_comment == "*Digest for Alex: Sam*\n*History*\n• *Goal*: calmer &lt;ward&gt; meetings"
+
+
+async def test_an_alt_text_over_slacks_limit_is_cut_to_it(fake_slack: FakeSlack) -> None:
+    transport = SlackTransport(slack_config(fake_slack))
+    chart = Attachment(filename="scaling.png", media_type="image/png", data=tiny_png(2, 2), alt_text="7 " * 800)
+
+    await transport.send(outbound(SAM_DM, Reply(text="Chart", attachment=chart), user=SAM))
+
+    [upload] = fake_slack.uploads
+    assert upload.alt_txt == ("7 " * 800)[:1000]
+
+
 async def test_an_attachment_with_buttons_is_uploaded_then_the_question_posted(fake_slack: FakeSlack) -> None:
     transport = SlackTransport(slack_config(fake_slack))
     reply = Reply(text="Does this look right?", buttons=(Button(label="Yes", payload="p:yes"),),

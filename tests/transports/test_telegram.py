@@ -573,6 +573,21 @@ async def test_a_long_text_with_an_image_goes_first_then_the_photo(bare: Telegra
     assert sent_id == str(photo["message_id"])
 
 
+async def test_a_chart_with_alt_text_goes_after_the_text_with_the_alt_text_as_its_caption(
+    bare: TelegramTransport, sam: TelegramUser
+) -> None:
+    alt = "Scaling chart, 1 to 10, 2 readings oldest first: 4 on 19 Nov (pre-session), 7 on 1 Dec (check-in)."
+    chart = Attachment(filename="scaling.png", media_type="image/png", data=tiny_png(4, 3), alt_text=alt)
+
+    sent_id = await bare.send(outbound(sam, Reply(text="# Digest\n- **Goal**: calmer meetings", attachment=chart,
+                                                  markdown=True)))
+
+    words, photo = await sam.bot_messages()
+    assert words["text"] == "<b>Digest</b>\n• <b>Goal</b>: calmer meetings"  # as sent, in Telegram's HTML
+    assert photo["caption"] == alt and photo["photo"]
+    assert sent_id == str(photo["message_id"])
+
+
 async def test_other_files_go_as_documents(bare: TelegramTransport, sam: TelegramUser) -> None:
     notes = Attachment(filename="notes.pdf", media_type="application/pdf", data=b"%PDF-1.4 tiny")
 
