@@ -164,8 +164,8 @@ def _replies_on_hold(turn: TurnState) -> int:
     """On-hold replies since the hold began, read from the safety events: the reply varies with the count."""
     assert turn.coachee is not None
     count = 0
-    for _, _, action in reversed(store.safety_events_of(turn.conn, turn.coachee.id, since=None)):
-        if action != Action.ON_HOLD.value:
+    for event in reversed(store.safety_events_of(turn.conn, turn.coachee.id, since=None)):
+        if event.action != Action.ON_HOLD.value:
             break
         count += 1
     return count
