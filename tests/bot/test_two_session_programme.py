@@ -43,8 +43,8 @@ async def answer_whatever_is_asked(h: Harness, coachee_id: int) -> list[tuple[st
             # at check-ins an action is still under way; at the follow-up it is done, and the goal is kept
             choice = state.choices[0] if position.flow == "follow_up" else state.choices[-1]
             await h.say(choice.label, user=USER)
-        elif state.answer is AnswerKind.YES_NO:
-            await h.say("no", user=USER)
+        elif state.answer is AnswerKind.YES_NO:  # no more actions, but yes, share this with the coach
+            await h.say("yes" if state.share else "no", user=USER)
         elif state.answer is AnswerKind.DATE:
             await h.say("next Friday", user=USER)
         elif state.answer is AnswerKind.REVIEW:
