@@ -221,10 +221,10 @@ def _console_user(display: str) -> str:
 
 
 def cmd_chat(app: App, args: argparse.Namespace) -> int:
-    return _chat(app, name=args.name, log_file=_shown(getattr(args, "log_file", None)))
+    return _chat(app, name=args.name, log_file=_shown(args.log_file))
 
 
-def _chat(app: App, *, name: str | None, log_file: str | None = None) -> int:
+def _chat(app: App, *, name: str | None, log_file: str | None) -> int:
     display = (name or _login_name()).strip() or "Sam"
     user = _console_user(display)
     ensure_demo_coachee(app, user=user, name=display, now=_now())
