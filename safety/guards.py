@@ -183,6 +183,9 @@ _RESOLVED = re.compile(
     r"|has sorted|have sorted|got much better|a lot better now|keep well|stay well|quite like)\b"
     r"|\b(?:that|it|they|which|those) (?:has |have )?(?:stopped|eased|passed|went away|settled)\b|\b(?:and|but|so) now\b"
     r"|\b(?:have not|not) (?:had|felt|done|needed) (?:one|any|it|that|them)(?: \w+){0,3}? (?:since|for|in)\b"
+    # Resolved by the years since: "...not an issue for a decade", "...not been a problem since uni".
+    r"|\b(?:not|never) (?:been |really )?(?:an? )?(?:issue|problem|thing|worry|concern|struggle)(?: for me)?"
+    r" (?:for|in|since|these days|any more|anymore)\b|\bnot for (?:years|ages|a decade|decades|a long time)\b"
 )
 _PAST_EXPLICIT = re.compile(
     r"\b(?:used to|years ago|a year ago|months ago|as a (?:teenager|teen|kid|child|student|young \w+)|"

@@ -25,7 +25,7 @@ from safety.types import Screening, Tier, Turn
 
 __all__ = ["RULESET_VERSION", "Assessment", "RuleScreener", "default_screener"]
 
-RULESET_VERSION = "2026.12.1"
+RULESET_VERSION = "2026.12.7"
 """Bump when any rule, guard or normalisation step changes, so stored screenings stay explainable."""
 
 _WINDOW = 2000

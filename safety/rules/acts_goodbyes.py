@@ -25,6 +25,10 @@ _WITH_DRINK = (
     r"(?=\s*(?:$|[.,!?;]|\.\.\.|in one go|at once|an hour ago|earlier"
     r"|(?:with|and) (?:a |some |the |my |\w+ )?(?:wine|vodka|gin|whisky|whiskey|rum|drink|booze|cans?|beers?|lager|cider|alcohol|bottle)\b))"
 )
+_DRINK_OR_AT_ONCE = (
+    r"(?=\s*(?:in one go|at once|all at once"
+    r"|(?:with|and) (?:a |some |the |my |\w+ )?(?:wine|vodka|gin|whisky|whiskey|rum|drink|booze|cans?|beers?|lager|cider|alcohol|bottle)\b))"
+)
 _NOT_A_DOSE = r"(?! ?(?:mg|mcg|milligrams?|micrograms?|ml|g|units)\b)"
 _STRONG_PLACES = (
     r"(?:bridge|ledge|edge of (?:the|a) (?:\w+ )?(?:bridge|roof|cliff|building|platform|car park|multi ?storey|balcony|tower)|"
@@ -63,7 +67,10 @@ RULES: tuple[Rule, ...] = (
         "act.whole_supply_taken",
         _E,
         rf"(?:^|[.,!?;] |\b(?:i|i have|have|just|already|and|then|so) )(?:(?:{ADV}|just|already|gone and) )*{_TOOK_ANY} "
-        rf"(?:{_WHOLE_ALONE}){_WITH_DRINK}"
+        rf"(?<!\bhad )(?<!\bate )(?<!\beaten )(?:{_WHOLE_ALONE}){_WITH_DRINK}"
+        # "had the lot" and "ate the lot" are as often a meal: with those verbs it takes the drink or "at once".
+        rf"|(?:^|[.,!?;] |\b(?:i|i have|have|just|already|and|then|so) )(?:(?:{ADV}|just|already|gone and) )*"
+        rf"(?:had|ate|eaten) (?:{_WHOLE_ALONE}){_DRINK_OR_AT_ONCE}"
         rf"|{_TOOK_ANY} (?:{ADV} )?(?:{_WHOLE_OF})(?: of)?(?: (?:my|the|his|her|mums|mum s|dads|nans|them|those|these))?"
         rf"(?: \w+)? {PILLS}(?! (?:to|for|from|into|out|back|home|in (?:my|the|his|her)|with food|like|as|every|each|daily))\b",
         subject=_SELF,

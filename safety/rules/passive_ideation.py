@@ -39,7 +39,12 @@ RULES: tuple[Rule, ...] = (
         rf"(?:{ADV} )*(?:i could |i would |i can |i )?(?:{ADV} )*(?:to )?(?:{ADV} )*die\b"
         r"(?! (?:of|from) (?:embarrassment|shame|laughter|laughing|boredom|cringe)| laughing| with embarrassment| for (?:a|an|some|this|that|the|one|it|him|her|them)\b| in (?:my|old|peace at)|\w)"
         r"|(?:feel|feeling|felt) like (?:i want to )?(?:dying|i want to die|i should die|i am dying inside)"
-        r"|(?:would|had|rather) (?:{ADV} )*rather (?:{ADV} )*(?:die|be dead|not be alive|not exist|not wake up|not be here|be gone)",
+        r"|(?:would|had|rather) (?:{ADV} )*rather (?:{ADV} )*(?:die|be dead|not be alive|not exist|not wake up|not be here|be gone)"
+        # "I'd rather die than sing karaoke lol" is a joke about a preference: only a comparison said with a laugh
+        # is let go ("rather be dead than go back to that ward" is not a joke, and a laugh alone never lowers risk).
+        r"(?! than\b(?=.*\b(?:lol|lols|haha\w*|hehe\w*|lmao|rofl|jk|joking|kidding)\b)(?! (?:\w+ )?(?:live|living|carry"
+        r"|carrying|go on|going on|keep|keeping|face|facing|be alive|be here|wake|waking|exist|existing|feel|feeling"
+        r"|suffer|suffering|continue|continuing|struggle|deal|cope)\b))",
         subject=_SELF,
     ),
     rule(

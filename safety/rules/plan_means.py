@@ -35,6 +35,18 @@ _AT_HAND = (
     r"counted out|lined up|laid out|set out|all here|here with me|on the (?:table|bed|floor))"
 )
 
+_HIDDEN_OR_FINAL = (
+    r"\b(?:before (?:anyone|anybody|everyone|anyones|anybodys|everyones|the kids|they|he|she|my \w+) (?:is |s |are |gets? |wakes? )?(?:up|awake|home|back|in)"
+    r"|when (?:no one|nobody|noone|no body) (?:is|s|will be) (?:around|home|in|about|here|looking)"
+    r"|while (?:everyone|they|the kids|he|she|my \w+) (?:is|are|s) (?:out|asleep|away|at)"
+    r"|(?:no one|nobody|noone) (?:will|would|can|could) (?:stop|find|know|notice|see)"
+    r"|(?:affairs|everything|it all|it is all|it s all|all) (?:is |are )?(?:sorted|in order|planned|arranged|ready)"
+    r"|(?:once|when|after) (?:i have|i ve) (?:sorted|said|written|left)"
+    r"|(?:my|the) (?:very )?last (?:shift|day|night|week|ever|time)|at home alone|on my own|alone)\b"
+)
+"""Hiding the time, having made ready, or a last day: what turns "I'll do it on Friday" from an action into a
+plan."""
+
 RULES: tuple[Rule, ...] = (
     rule(
         "plan.intent_with_time",
@@ -52,7 +64,11 @@ RULES: tuple[Rule, ...] = (
         "plan.going_to_do_it",
         _E,
         rf"(?:going to|gonna|about to|ready to|decided to|planning to) (?:{ADV} )*(?:do it|go through with it|end it)\b{gap(6)} {TIME}\b"
-        rf"|(?:will|shall) (?:{ADV} )*(?:do it|go through with it)\b{gap(6)} {TIME_PLAN}\b(?! (?:for|with|at|in) (?:the|my|a)\b)",
+        # "I'll do it at the weekend" is how people say when they'll do an action; with a time alone it is
+        # a plan only where the message also hides it, has made ready or marks a last day ("before anyone's up").
+        rf"|(?:will|shall)(?=.*?{_HIDDEN_OR_FINAL}) (?:{ADV} )*(?:do it|go through with it)\b{gap(6)} {TIME_PLAN}\b"
+        rf"(?! (?:for|with|at|in) (?:the|my|a)\b)"
+        rf"|{_HIDDEN_OR_FINAL}.*?(?:will|shall) (?:{ADV} )*(?:do it|go through with it)\b",
         subject=_SELF,
         veiled=True,
     ),
