@@ -63,9 +63,11 @@ class Metrics:
         for kind in kinds:
             self.jobs_claimed.labels(kind=kind).inc()
 
-    def watch(self, db: Database, *, clock: Callable[[], datetime]) -> None:
+    def watch(self, db: Database, *, clock: Callable[[], datetime]) -> DatabaseGauges:
         """Add the gauges read from `db` at each scrape."""
-        self.registry.register(DatabaseGauges(db, clock=clock))
+        gauges = DatabaseGauges(db, clock=clock)
+        self.registry.register(gauges)
+        return gauges
 
     def exposition(self) -> bytes:
         """The registry in Prometheus' text format (reading the database for the gauges)."""
