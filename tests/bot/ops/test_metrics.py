@@ -103,7 +103,8 @@ async def test_jobs_due_running_and_claimed(harness: Harness) -> None:
     now = app.engine.clock()
     with app.db.begin() as conn:
         job_store.add_jobs(conn, [PlannedJob(kind="retention", due_at=now - timedelta(minutes=1)),
-                                  PlannedJob(kind="caseload", coach_id=harness.coach_id, due_at=now + timedelta(days=1))])
+                                  PlannedJob(kind="caseload", coach_id=harness.coach_id,
+                                             due_at=now + timedelta(days=1))])
     body = scrape(harness)
     assert value(body, "coachbot_jobs_due", kind="retention") == 1
     assert value(body, "coachbot_jobs_due", kind="caseload") == 0  # not due yet
