@@ -8,7 +8,6 @@ import logging
 from collections.abc import Iterable
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.config import HttpConfig
 from bot.ops.metrics import Metrics
@@ -18,6 +17,9 @@ from bot.transports.http import bound_port
 __all__ = ["OpsServer"]
 
 log = logging.getLogger(__name__)
+
+TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
+"""Prometheus' text format, which every Prometheus version reads (and which generate_latest writes)."""
 
 
 class OpsServer:
@@ -74,4 +76,4 @@ class OpsServer:
 
     async def _metrics(self, _request: web.Request) -> web.Response:
         body = await asyncio.to_thread(self.metrics.exposition)  # the gauges read the database
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return web.Response(body=body, headers={"Content-Type": TEXT_FORMAT})

@@ -166,7 +166,7 @@ async def test_readyz_is_503_while_another_process_holds_the_database(served: Ha
 
 async def test_metrics_are_served_in_prometheus_text_format(served: Harness) -> None:
     status, kind, body = await get(served, "/metrics")
-    assert status == 200 and kind.startswith("text/plain")
+    assert (status, kind) == (200, "text/plain; version=0.0.4; charset=utf-8")
     assert "coachbot_database_up 1.0" in body
     assert "# TYPE coachbot_turns_total counter" in body
 
