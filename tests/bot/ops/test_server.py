@@ -244,3 +244,21 @@ async def test_slack_in_http_mode_is_receiving_while_it_listens(fake_slack: Fake
     finally:
         await slack.stop()
     assert slack.receiving() is False
+
+
+async def test_a_port_already_in_use_stops_serve_with_the_transports_stopped(config: Config,
+                                                                           screener: MarkerScreener) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        app = build_app(config.model_copy(update={"http": HttpConfig(port=port)}), screener=screener)
+        transport = MemoryTransport()
+        app.add_transport(transport)
+        try:
+            with pytest.raises(OSError):  # `coachbot run` turns it into one line and exit 2
+                await app.serve(ready=lambda _names: pytest.fail("said it was running"))
+        finally:
+            app.db.dispose()
+    with pytest.raises(RuntimeError, match="not started"):
+        await transport.receive(transport.message("u1", "hello"))
