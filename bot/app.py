@@ -17,6 +17,9 @@ from bot.engine import Engine, Screener
 from bot.groups import Groups
 from bot.listeners import EngineListeners
 from bot.locale import ENGLISH, Locale
+from bot.ops.metrics import Metrics, TimedScreener
+from bot.ops.readiness import Readiness
+from bot.ops.server import OpsServer
 from bot.outbox import OutboxSender
 from bot.planner import Planner
 from bot.scheduler import Scheduler
@@ -48,6 +51,9 @@ class App:
     planner: Planner
     groups: Groups
     scheduler: Scheduler
+    metrics: Metrics
+    http: OpsServer
+    """Health, readiness and metrics; more pages join it with `app.http.add_routes(...)` before `serve`."""
     transports: dict[str, Transport] = field(default_factory=dict)
 
     def add_transport(self, transport: Transport) -> None:
@@ -66,9 +72,13 @@ class App:
         sweeper = asyncio.create_task(self.sweep(stop))
         calendar = asyncio.create_task(self.scheduler.run(stop))
         chatting: asyncio.Task[None] | None = None
+        serving_http = bool(platforms) and self.config.http.enabled  # never in the terminal chat on its own
         try:
             for transport in platforms:
                 await transport.start(self.engine.handle)
+            if serving_http:
+                self.http.readiness.platforms = tuple(t.name for t in platforms)
+                await self.http.start()
             if ready is not None:
                 ready(", ".join(t.name for t in self.transports.values()))
             if console is not None and not platforms:
@@ -85,6 +95,7 @@ class App:
             await sender
             await sweeper
             await calendar
+            await self.http.stop()
             for transport in self.transports.values():
                 await transport.stop()
             self.engine.close()
@@ -126,7 +137,10 @@ def build_app(
                           templates=locale.safety())
     transports: dict[str, Transport] = {}
     wording = locale.engine()
-    outbox = OutboxSender(db=db, transports=transports, clock=clock, unreachable_notice=wording.unreachable_notice)
+    metrics = Metrics()
+    metrics.watch(db, clock=clock)
+    outbox = OutboxSender(db=db, transports=transports, clock=clock, unreachable_notice=wording.unreachable_notice,
+                          delivered=metrics.delivered)
     planner = Planner(db=db, config=config, clock=clock)
     groups = Groups(config=config, flows=flows, words=wording.groups)
     listeners = EngineListeners(
@@ -134,13 +148,18 @@ def build_app(
         calendar_changed=lambda conn, coachee_id, now: planner.plan_coachee(conn, coachee_id, now=now),
         flow_stepped=groups.after_step,
         group_command=groups.coach_command,
+        turn_handled=metrics.turn_handled,
     )
-    screener = screener or default_screener(threads=config.safety.model_threads)
+    screener = TimedScreener(screener or default_screener(threads=config.safety.model_threads),
+                             observe=metrics.screened)
     engine = Engine(db=db, flows=flows, screener=screener, router=router, config=config, clock=clock,
                     listeners=listeners, wording=wording)
-    scheduler = Scheduler(db=db, engine=engine, planner=planner, groups=groups, config=config, clock=clock)
+    scheduler = Scheduler(db=db, engine=engine, planner=planner, groups=groups, config=config, clock=clock,
+                          claimed=metrics.claimed)
+    readiness = Readiness(db=db, transports=transports, clock=clock, stuck_after=config.http.outbox_stuck_after)
+    http = OpsServer(config.http, readiness=readiness, metrics=metrics)
     return App(config=config, db=db, flows=flows, router=router, engine=engine, outbox=outbox, planner=planner,
-               groups=groups, scheduler=scheduler, transports=transports)
+               groups=groups, scheduler=scheduler, metrics=metrics, http=http, transports=transports)
 
 
 def add_platforms(app: App) -> None:

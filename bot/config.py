@@ -225,6 +225,25 @@ class LimitsConfig(_Section):
     pending_replies_per_chat: int = Field(default=20, ge=1)
 
 
+class HttpConfig(_Section):
+    """Health, readiness and metrics (docs/OPERATIONS.md), served under `coachbot run` beside a platform. The outbox
+    counts as stuck, and the bot not ready, once its oldest undelivered message has waited `outbox_stuck_after`."""
+
+    enabled: bool = True
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    outbox_stuck_after: timedelta = timedelta(minutes=5)
+
+    @field_validator("outbox_stuck_after", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        if not isinstance(value, str | int | float):
+            raise ValueError("expected an ISO 8601 duration like 'PT5M' or a number of seconds")
+        return parse_duration(value)
+
+
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     console: ConsoleConfig = ConsoleConfig()
@@ -236,6 +255,7 @@ class Config(_Section):
     security: SecurityConfig = SecurityConfig()
     groups: GroupsConfig = GroupsConfig()
     limits: LimitsConfig = LimitsConfig()
+    http: HttpConfig = HttpConfig()
 
 
 # Secrets may live in the environment instead of the file: (section, key) -> variable.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -115,12 +116,13 @@ class Engine:
 
     async def handle(self, msg: InboundMessage) -> None:
         """Handle one message. Raises TurnFailed if nothing could be stored, so it isn't acknowledged."""
+        started, outcome = time.perf_counter(), "set_aside"
         async with self._locks.hold(msg.key):
             early = await self._screen_early(msg)
             for attempt in range(3):
                 try:
                     # In a thread: a database lock held elsewhere waits there, never on the event loop.
-                    await asyncio.to_thread(self._turn, msg, early)
+                    outcome = await asyncio.to_thread(self._turn, msg, early)
                     break
                 except store.StaleConversation:
                     log.warning("conversation changed under a turn; retrying (attempt %d)", attempt + 1)
@@ -133,6 +135,7 @@ class Engine:
             else:
                 raise TurnFailed("conversation kept changing underneath", retryable=False)
         self.listeners.outbox_written()
+        self.listeners.turn_handled(msg.key.transport, outcome, time.perf_counter() - started)
 
     async def _set_aside(self, msg: InboundMessage, exc: Exception) -> bool:
         """The same message failed DEAD_AFTER_TRIES times for a reason of its own: keep it aside, tell the sender
@@ -314,13 +317,14 @@ class Engine:
         with self.db.connect() as conn:
             return store.load_conversation(conn, key)
 
-    def _turn(self, msg: InboundMessage, early: _Early | None = None) -> None:
+    def _turn(self, msg: InboundMessage, early: _Early | None = None) -> str:
+        """One turn in one transaction; returns its outcome for the metrics: the tier, "unscreened" or "duplicate"."""
         now = self.clock()
         with self.db.begin() as conn:
             store.lock_conversation(conn, msg.key)
             if not store.record_receipt(conn, transport=msg.key.transport, message_id=msg.message_id, at=now):
                 log.info("duplicate %s message %s ignored", msg.key.transport, msg.message_id)
-                return
+                return "duplicate"
             sender = store.find_sender(conn, transport=msg.key.transport, external_id=msg.key.user)
             identity = sender.identity if sender is not None else None
             conversation = store.load_conversation(conn, msg.key)
@@ -359,6 +363,7 @@ class Engine:
                 store.save_conversation(conn, turn.conversation, at=now)
         if turn.erased:
             scrub_freed_pages(self.db)
+        return "unscreened" if screening is None else screening.tier.value
 
     def _follow_to_new_chat(
         self, conn: Connection, identity: Identity, key: ConversationKey

@@ -54,6 +54,9 @@ class EngineListeners:
     """A flow stored answers (peer groups act on their own flows' answers)."""
     group_command: GroupCommand | None = None
     """A coach's peer-group command; None when peer groups are not wired in."""
+    turn_handled: Callable[[str, str, float], None] = _nothing
+    """A turn ended (the metrics count it): its transport, its outcome (the screen's tier, "unscreened" for a press
+    or a file, "duplicate", "set_aside") and its seconds from arrival, lock wait included. Never who or what."""
 
 
 NO_LISTENERS = EngineListeners()

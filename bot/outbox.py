@@ -99,6 +99,7 @@ class OutboxSender:
         per_chat: int = 20,
         pace_clock: Callable[[], float] = time.monotonic,
         unreachable_notice: str | None = None,
+        delivered: Callable[[str, str], None] = lambda _transport, _outcome: None,
     ) -> None:
         self.db = db
         self.transports = transports
@@ -111,6 +112,8 @@ class OutboxSender:
         self._sending = asyncio.Lock()
         self._pacers: dict[str, Pacer] = {}
         self.unreachable_notice = unreachable_notice or EngineWording.load().unreachable_notice
+        self.delivered = delivered
+        """Told each try's end (the metrics count them): the transport and "sent", "failed" or "dead"."""
 
     def notify(self) -> None:
         self._wake.set()
@@ -256,6 +259,7 @@ class OutboxSender:
             log.exception("transport %s raised while sending outbox row %s", row.transport, row.id)
             return await asyncio.to_thread(self._fail, row, DeliveryError(type(exc).__name__))
         await asyncio.to_thread(self._sent, row, platform_id)
+        self.delivered(row.transport, "sent")
         return None
 
     def _sent(self, row: OutboxRow, platform_id: str | None) -> None:
@@ -293,6 +297,7 @@ class OutboxSender:
         with self.db.begin() as conn:
             rows_store.mark_failed(conn, row.id, dead=dead, attempts=attempts, error=error.reason,
                                    next_attempt_at=self.clock() + wait)
+        self.delivered(row.transport, "dead" if dead else "failed")
         if dead:
             log.error("outbox row %s (%s to %s) dead-lettered after %d attempts: %s", row.id, row.kind,
                       row.transport, attempts, error.reason)

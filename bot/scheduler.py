@@ -60,6 +60,7 @@ class Scheduler:
         config: Config,
         clock: Callable[[], datetime],
         batch: int = 100,
+        claimed: Callable[[list[str]], None] = lambda _kinds: None,
     ) -> None:
         self.db = db
         self.engine = engine
@@ -69,6 +70,8 @@ class Scheduler:
         self.clock = clock
         self.batch = batch
         self.lease = planner.lease
+        self.claimed = claimed
+        """Told the kinds of each batch of jobs claimed (the metrics count them)."""
 
     # running
 
@@ -96,6 +99,7 @@ class Scheduler:
                 log.warning("%d jobs held by a worker that stopped are due again", stale)
         with self.db.begin() as conn:
             due = job_store.claim_due(conn, now=now, claim=claim, limit=self.batch)
+        self.claimed([job.kind for job in due])
         for job in due:
             await self._run(job, claim)
         if due:

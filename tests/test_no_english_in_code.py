@@ -21,6 +21,7 @@ ALLOWED_MODULES = {
     "bot/cli.py": "the operator's command line",
     "bot/doctor.py": "the operator's health check",
     "bot/own_packages.py": "the operator's one line when another package has our name (before the app exists)",
+    "bot/ops": "health, readiness and metrics: what the operator and their monitoring read",
     "bot/entry.py": "the same line, printed by the command before anything else runs",
     "bot/storage/migrations": "database migrations",
     "safety/rules": "phrases the screen matches in what people write, not what it says",

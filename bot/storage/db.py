@@ -73,9 +73,15 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+def at_head(engine: Engine) -> bool:
+    """Whether the schema is at the latest migration (readiness: a worker on an old schema must not serve)."""
+    with engine.connect() as conn:
+        return frozenset(MigrationContext.configure(conn).get_current_heads()) == _heads()
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-__all__ = ["NullPool", "current_revision", "open_engine", "upgrade"]
+__all__ = ["NullPool", "at_head", "current_revision", "open_engine", "upgrade"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.logs import keep_libraries_quiet
 from bot.ratelimit import RateLimits
@@ -79,3 +79,12 @@ class Transport(Protocol):
 
     async def stop(self) -> None:
         """Stop receiving and release resources."""
+
+
+@runtime_checkable
+class ReportsReceiving(Protocol):
+    """A platform transport that can say whether messages reach it now (readiness asks; see docs/OPERATIONS.md).
+    A transport without it counts as receiving once started."""
+
+    def receiving(self) -> bool:
+        """True while its server listens, its socket is connected, or its last poll got an answer."""

@@ -259,6 +259,9 @@ class SlackTransport:
             await asyncio.gather(*pending, return_exceptions=True)
         self._handler = None
 
+    def receiving(self) -> bool:
+        return self._runner is not None or self._socket is not None
+
     @property
     def port(self) -> int:
         """The bound HTTP port (useful when the config asks for port 0)."""

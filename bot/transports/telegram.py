@@ -120,6 +120,7 @@ class TelegramTransport:
         self._busy = False  # handing an update over: stop() lets that finish rather than cancel it
         self._failing: tuple[int, float] | None = None  # an update whose turn failed, and since when
         self._answered: deque[str] = deque(maxlen=100)  # button presses answered (a failed turn's comes again)
+        self._polled = False  # the last getUpdates got an answer from Telegram
         # webhook mode
         self._runner: web.AppRunner | None = None
         self._webhook_lock = asyncio.Lock()  # one update at a time, in the order they came
@@ -143,7 +144,7 @@ class TelegramTransport:
             else:
                 # Telegram refuses getUpdates while a webhook is set; removing it keeps the pending updates.
                 await self.application.bot.delete_webhook(drop_pending_updates=False)
-                self._offset, self._stopping = None, False
+                self._offset, self._stopping, self._polled = None, False, True
                 self._poller = asyncio.create_task(self._poll(), name="telegram-polling")
         except BaseException:
             await self.stop()
@@ -211,6 +212,7 @@ class TelegramTransport:
             except Exception as exc:  # PTB couldn't read an update; its data isn't logged (it may hold words)
                 log.error("telegram: couldn't read updates (%s); retrying in %gs", type(exc).__name__, delay)
                 updates = None
+            self._polled = updates is not None
             if updates is None or not await self._take(updates):
                 await self._sleep(delay)
                 delay = self.backoff.after_failure(delay)
@@ -294,6 +296,11 @@ class TelegramTransport:
                                    port=self.config.port, max_body=MAX_WEBHOOK_BODY)
         log.info("telegram: serving the webhook on http://%s:%s%s", self.config.listen, self.port,
                  self.config.webhook_path)
+
+    def receiving(self) -> bool:
+        if self.config.mode == "webhook":
+            return self._runner is not None
+        return self._poller is not None and not self._poller.done() and self._polled
 
     @property
     def port(self) -> int:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, load_config
+from bot.config import ConfigError, HttpConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,6 +25,8 @@ def test_the_example_file_is_valid_and_documents_the_defaults() -> None:
     defaults = load_config(None, environ={})
     assert example.telegram == defaults.telegram.model_copy(update={"bot_username": ""})
     assert example.schedule == defaults.schedule
+    assert example.http == defaults.http == HttpConfig(enabled=True, listen="127.0.0.1", port=8080,
+                                                       outbox_stuck_after=timedelta(minutes=5))
     assert {s.name for s in example.safety.services} == {s.name for s in defaults.safety.services}
 
 
@@ -37,6 +40,7 @@ def test_secrets_come_from_the_environment() -> None:
     ('[schedule]\ncheckin_every = "weekly"\n', "config error: schedule.checkin_every: 'weekly' is not an ISO 8601"),
     ('[schedule]\ndefault_timezone = "Mars/Olympus"\n', "config error: schedule.default_timezone: 'Mars/Olympus'"),
     ('[databse]\nurl = "x"\n', "config error: databse: unknown key"),
+    ('[http]\noutbox_stuck_after = "soon"\n', "config error: http.outbox_stuck_after: 'soon' is not an ISO 8601"),
     ('[database]\nurl = "mysql://x"\n', "config error: database.url: must be a sqlite"),
     ("[telegram\n", "is not valid TOML"),
     ("[safety]\nmodel_threads = 0\n", "config error: safety.model_threads"),

@@ -13,6 +13,7 @@ import pytest
 from bot.app import build_app
 from bot.config import Config, DatabaseConfig, SafetyConfig
 from bot.engine import _Early
+from bot.ops.metrics import TimedScreener
 from bot.screening import BatchScreener
 from bot.types import ConversationKey, InboundMessage
 from safety.layered import default_screener
@@ -177,7 +178,9 @@ def test_the_configured_model_threads_reach_the_screener(tmp_path: Path) -> None
     app = build_app(Config(database=DatabaseConfig(url=f"sqlite:///{tmp_path / 'x.db'}"),
                            safety=SafetyConfig(model_threads=1)))
     try:
-        assert app.engine.screener is default_screener(1)
+        timed = app.engine.screener
+        assert isinstance(timed, TimedScreener)  # timed for the metrics, round the configured screener
+        assert timed.inner is default_screener(1)
     finally:
         app.engine.close()
         app.db.dispose()

@@ -89,7 +89,8 @@ def write_config(tmp_path: Path, fake: FakeSlack, port: int) -> Path:
         f"bot_token = {json.dumps(BOT_TOKEN)}\n"
         f"signing_secret = {json.dumps(SIGNING_SECRET)}\n"
         f"api_base_url = {json.dumps(fake.base_url)}\n"
-        f"listen = \"127.0.0.1\"\nport = {port}\npath = {json.dumps(EVENTS_PATH)}\n",
+        f"listen = \"127.0.0.1\"\nport = {port}\npath = {json.dumps(EVENTS_PATH)}\n"
+        "\n[http]\nport = 0\n",  # health and metrics on any free port, so tests side by side never clash
         encoding="utf-8",
     )
     return path

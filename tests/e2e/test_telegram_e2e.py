@@ -90,7 +90,8 @@ def write_config(tmp_path: Path, *, token: str, emulator: EmulatorProcess, recei
         f"{receiving}"
         f'base_url = "{emulator.base_url}"\n'
         f'base_file_url = "{emulator.base_file_url}"\n'
-        f'bot_username = "{BOT_USERNAME}"\n',
+        f'bot_username = "{BOT_USERNAME}"\n'
+        "\n[http]\nport = 0\n",  # health and metrics on any free port, so tests side by side never clash
         encoding="utf-8",
     )
     return config

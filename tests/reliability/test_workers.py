@@ -52,7 +52,8 @@ def write_config(path: Path, *, db_url: str, fake: FakeSlack, port: int) -> Path
         f"[database]\nurl = {json.dumps(db_url)}\n\n[console]\nenabled = false\n\n"
         f"[slack]\nenabled = true\nmode = \"http\"\nbot_token = {json.dumps(BOT_TOKEN)}\n"
         f"signing_secret = {json.dumps(SIGNING_SECRET)}\napi_base_url = {json.dumps(fake.base_url)}\n"
-        f"listen = \"127.0.0.1\"\nport = {port}\npath = {json.dumps(EVENTS_PATH)}\n", encoding="utf-8")
+        f"listen = \"127.0.0.1\"\nport = {port}\npath = {json.dumps(EVENTS_PATH)}\n"
+        "\n[http]\nport = 0\n", encoding="utf-8")  # health and metrics on a free port: workers side by side
     return path
 
 

@@ -648,3 +648,26 @@ async def test_at_debug_no_log_line_of_a_whole_conversation_holds_the_coachees_w
     assert logging.getLogger().getEffectiveLevel() == logging.DEBUG  # still: nothing turned it back up
     assert [r.name for r in caplog.records if "lighthouse" in r.getMessage()] == []
     assert [r.name for r in caplog.records if rig.token in r.getMessage()] == []  # httpx's URLs carry it
+
+
+# readiness
+
+async def test_polling_is_receiving_while_getupdates_answers(rig: Rig) -> None:
+    kim = rig.user(7020, "Kim")
+    transport = await rig.start()
+    assert transport.receiving() is True
+    await kim.fail_bot_call("getUpdates", error_code=502, description="Bad Gateway", times=1000, any_chat=True)
+
+    async def not_receiving() -> bool:
+        return not transport.receiving()
+
+    await eventually(not_receiving)  # readiness sees it as soon as a poll fails
+    await rig.close()
+    assert transport.receiving() is False
+
+
+async def test_a_webhook_is_receiving_while_its_server_listens(rig: Rig) -> None:
+    await start_webhook(rig)
+    assert rig.transport is not None and rig.transport.receiving() is True
+    await rig.close()
+    assert rig.transport.receiving() is False

@@ -1,0 +1,1 @@
+"""Operating the bot: health, readiness and metrics over HTTP (docs/OPERATIONS.md)."""
