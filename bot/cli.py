@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import getpass
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -24,12 +23,12 @@ from sqlalchemy import Connection
 from bot import __version__
 from bot.app import App, add_platforms, build_app, console_for, ensure_demo_coachee
 from bot.coach_desk import lift_hold
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, LoggingConfig, load_config
 from bot.digest import build_digest, queue_digest
 from bot.durations import parse_duration
 from bot.groups import GroupError, Groups, parse_start
 from bot.listeners import PromptRefused
-from bot.logs import keep_libraries_quiet, log_to_file
+from bot.logs import configure, keep_libraries_quiet, log_to_file
 from bot.planning import job_flow
 from bot.storage import groups as group_store
 from bot.storage import jobs as job_store
@@ -619,10 +618,15 @@ COMMANDS: dict[str, Callable[[App, argparse.Namespace], int]] = {
 }
 
 
-def _configure_logging() -> None:
-    level = os.environ.get("COACHBOT_LOG_LEVEL", "WARNING").upper()
-    logging.basicConfig(level=getattr(logging, level, logging.WARNING), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _configure_logging(config: LoggingConfig | None = None) -> None:
+    """Before the config is read, from the environment alone (a bad value there is reported by the config)."""
+    if config is None:
+        env = os.environ
+        fmt = (env.get("COACHBOT_LOGGING__FORMAT") or env.get("COACHBOT_LOG_FORMAT") or "text").strip().lower()
+        level = env.get("COACHBOT_LOGGING__LEVEL") or env.get("COACHBOT_LOG_LEVEL") or "WARNING"
+        configure(fmt="json" if fmt == "json" else "text", level=level)
+    else:
+        configure(fmt=config.format, level=config.level)
     keep_libraries_quiet()
 
 
@@ -637,6 +641,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db" and args.action == "new-key":
             return cmd_new_key(None, args)
         config: Config = load_config(args.config)
+        _configure_logging(config.logging)
         args.log_file = _chat_log(args.command, config)
         if args.log_file is not None:
             log_to_file(args.log_file)

@@ -1,4 +1,4 @@
-"""Typed configuration: TOML validated by pydantic, secrets allowed from the environment.
+"""Typed configuration: TOML validated by pydantic; every key may also come from the environment or a secrets dir.
 
 The key names and meanings are a fixed contract (see the design notes); add keys, never rename them.
 """
@@ -15,6 +15,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cryptography.fernet import Fernet
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from bot.config_sources import (
+    SECRETS_DIR,
+    SECRETS_DIR_ENV,
+    Layer,
+    SourceError,
+    from_secrets_dir,
+    from_variables,
+    merged,
+)
 from bot.durations import parse_duration
 from safety.types import ServiceEntry, default_services
 
@@ -41,6 +50,23 @@ class DatabaseConfig(_Section):
 
 class ConsoleConfig(_Section):
     enabled: bool = True
+
+
+class LoggingConfig(_Section):
+    """The log's shape: readable text, or one JSON object a line for a log collector (docs/OPERATIONS.md)."""
+
+    format: Literal["text", "json"] = "text"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "WARNING"
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _format_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _level_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
 
 class TelegramConfig(_Section):
@@ -247,6 +273,7 @@ class HttpConfig(_Section):
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     console: ConsoleConfig = ConsoleConfig()
+    logging: LoggingConfig = LoggingConfig()
     telegram: TelegramConfig = TelegramConfig()
     slack: SlackConfig = SlackConfig()
     schedule: ScheduleConfig = ScheduleConfig()
@@ -258,7 +285,8 @@ class Config(_Section):
     http: HttpConfig = HttpConfig()
 
 
-# Secrets may live in the environment instead of the file: (section, key) -> variable.
+# Secrets may live in the environment instead of the file: (section, key) -> variable. These older names are kept;
+# every key can also be set as COACHBOT_SECTION__KEY, which wins when both are set.
 SECRET_ENV: dict[tuple[str, str], str] = {
     ("telegram", "token"): "COACHBOT_TELEGRAM_TOKEN",
     ("telegram", "secret_token"): "COACHBOT_TELEGRAM_SECRET_TOKEN",
@@ -269,37 +297,66 @@ SECRET_ENV: dict[tuple[str, str], str] = {
     ("security", "encryption_keys"): "COACHBOT_ENCRYPTION_KEYS",
 }
 
+# Short names for the log's two keys, the same as COACHBOT_LOGGING__FORMAT and COACHBOT_LOGGING__LEVEL.
+ENV_ALIASES: dict[tuple[str, str], str] = {
+    **SECRET_ENV,
+    ("logging", "format"): "COACHBOT_LOG_FORMAT",
+    ("logging", "level"): "COACHBOT_LOG_LEVEL",
+}
 
-def _describe(error: ValidationError) -> str:
+
+def _describe(error: ValidationError, origins: dict[tuple[str, ...], str]) -> str:
     first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
+    loc = tuple(str(part) for part in first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key (see config.example.toml for the keys)"  # not said: the operator's config error
-    return f"{where}: {message}"
+    origin = origins.get(loc[:2]) or origins.get(loc[:1])
+    return f"{'.'.join(loc)}: {message}" + (f" (from {origin})" if origin else "")
+
+
+def _from_file(chosen: str) -> Layer:
+    file = Path(chosen)
+    try:
+        raw: dict[str, Any] = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(file)!r} not found") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {str(file)!r} can't be read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {str(file)!r} is not valid TOML: {exc}") from None
+    where = f"the config file {str(file)!r}"
+    origins: dict[tuple[str, ...], str] = {}
+    for section, block in raw.items():
+        origins[(section,)] = where
+        for key in block if isinstance(block, dict) else ():
+            origins[(section, key)] = f"{where}, [{section}] {key}"
+    return Layer(raw, origins)
+
+
+def _from_aliases(env: dict[str, str]) -> Layer:
+    values: dict[str, Any] = {}
+    origins: dict[tuple[str, ...], str] = {}
+    for (section, key), variable in ENV_ALIASES.items():
+        if env.get(variable):
+            values.setdefault(section, {})[key] = env[variable]
+            origins[(section, key)] = f"the environment variable {variable}"
+    return Layer(values, origins)
 
 
 def load_config(path: str | Path | None = None, *, environ: dict[str, str] | None = None) -> Config:
-    """Read the config file (or the built-in defaults) and overlay secrets from the environment."""
+    """The TOML file (or the built-in defaults), overlaid by the secrets directory, overlaid by the environment:
+    the older secret variables, then COACHBOT_SECTION__KEY."""
     env = dict(os.environ) if environ is None else environ
-    raw: dict[str, Any] = {}
     chosen = path or env.get("COACHBOT_CONFIG") or None
-    if chosen:
-        file = Path(chosen)
-        try:
-            raw = tomllib.loads(file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config file {str(file)!r} not found") from None
-        except OSError as exc:
-            raise ConfigError(f"config file {str(file)!r} can't be read: {exc.strerror}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config file {str(file)!r} is not valid TOML: {exc}") from None
-    for (section, key), variable in SECRET_ENV.items():
-        if env.get(variable):
-            block = raw.setdefault(section, {})
-            if isinstance(block, dict):
-                block[key] = env[variable]
+    secrets_dir = Path(env.get(SECRETS_DIR_ENV) or SECRETS_DIR)
     try:
-        return Config.model_validate(raw)
+        layers = [_from_file(str(chosen))] if chosen else []
+        layers += [from_secrets_dir(Config, secrets_dir), _from_aliases(env), from_variables(Config, env)]
+    except SourceError as exc:
+        raise ConfigError(str(exc)) from None
+    raw = merged(layers)
+    try:
+        return Config.model_validate(raw.values)
     except ValidationError as exc:
-        raise ConfigError(f"config error: {_describe(exc)}") from None
+        raise ConfigError(f"config error: {_describe(exc, raw.origins)}") from None

@@ -77,6 +77,12 @@ class _Early:
     screening: Screening
 
 
+
+def _ids(msg: InboundMessage, **more: str | int) -> dict[str, object]:
+    """The log's structured fields for one message (bot/logs.py): ids only, the conversation key hashed there."""
+    return {"transport": msg.key.transport, "conversation": msg.key, "message_id": msg.message_id, **more}
+
+
 class Engine:
     def __init__(
         self,
@@ -123,11 +129,13 @@ class Engine:
                 try:
                     # In a thread: a database lock held elsewhere waits there, never on the event loop.
                     outcome = await asyncio.to_thread(self._turn, msg, early)
+                    log.debug("%s message %s handled", msg.key.transport, msg.message_id, extra=_ids(msg))
                     break
                 except store.StaleConversation:
-                    log.warning("conversation changed under a turn; retrying (attempt %d)", attempt + 1)
+                    log.warning("conversation changed under a turn; retrying (attempt %d)", attempt + 1,
+                                extra=_ids(msg, attempt=attempt + 1))
                 except Exception as exc:
-                    log.exception("turn failed for %s message %s", msg.key.transport, msg.message_id)
+                    log.exception("turn failed for %s message %s", msg.key.transport, msg.message_id, extra=_ids(msg))
                     retryable = database_unavailable(exc)
                     if not retryable and await self._set_aside(msg, exc):
                         break
@@ -149,11 +157,12 @@ class Engine:
         try:
             await asyncio.to_thread(self._store_aside, msg, type(exc).__name__)
         except Exception:
-            log.exception("%s message %s could not be set aside either", msg.key.transport, msg.message_id)
+            log.exception("%s message %s could not be set aside either", msg.key.transport, msg.message_id,
+                          extra=_ids(msg))
             return False
         self._failed_tries.pop(msg.message_id, None)
         log.error("%s message %s failed %d times (%s): set aside, and the sender told", msg.key.transport,
-                  msg.message_id, tries, type(exc).__name__)
+                  msg.message_id, tries, type(exc).__name__, extra=_ids(msg, attempt=tries))
         return True
 
     def _store_aside(self, msg: InboundMessage, reason: str) -> None:
@@ -309,7 +318,7 @@ class Engine:
             screening = await self._batch.screen(ScreenRequest.of(msg.text, context=context, at=self.clock()))
         except Exception:
             log.warning("early screen failed for %s message %s; the turn screens it", msg.key.transport,
-                        msg.message_id, exc_info=True)
+                        msg.message_id, exc_info=True, extra=_ids(msg))
             return None
         return _Early(tuple(context), screening)
 
@@ -323,7 +332,7 @@ class Engine:
         with self.db.begin() as conn:
             store.lock_conversation(conn, msg.key)
             if not store.record_receipt(conn, transport=msg.key.transport, message_id=msg.message_id, at=now):
-                log.info("duplicate %s message %s ignored", msg.key.transport, msg.message_id)
+                log.info("duplicate %s message %s ignored", msg.key.transport, msg.message_id, extra=_ids(msg))
                 return "duplicate"
             sender = store.find_sender(conn, transport=msg.key.transport, external_id=msg.key.user)
             identity = sender.identity if sender is not None else None
@@ -393,7 +402,7 @@ class Engine:
             turn.replies.append(Reply(text=self.wording.slow_down))
             turn.update(slowed=True)
         log.warning("%s sender over the inbound limit: message %s recorded, not answered", turn.msg.key.transport,
-                    turn.msg.message_id)
+                    turn.msg.message_id, extra=_ids(turn.msg))
         return True
 
     def _route(self, turn: TurnState) -> None:
@@ -486,7 +495,8 @@ class Engine:
                            coachee_id=coachee.id, chat_id=turn.msg.key.chat)
         turn.coachee, turn.coach = coachee, store.get_coach(turn.conn, coach_id)
         turn.conversation = turn.conversation.model_copy(update={"coachee_id": coachee.id})
-        log.info("coachee %s joined coach %s by invite", coachee.id, coach_id)
+        log.info("coachee %s joined coach %s by invite", coachee.id, coach_id,
+                 extra=_ids(turn.msg, coachee_id=coachee.id, coach_id=coach_id))
         self._steps.start(turn, "onboarding")
 
     # commands

@@ -256,7 +256,8 @@ class OutboxSender:
                 await asyncio.to_thread(self._unreachable, row)
             return retry
         except Exception as exc:
-            log.exception("transport %s raised while sending outbox row %s", row.transport, row.id)
+            log.exception("transport %s raised while sending outbox row %s", row.transport, row.id,
+                          extra={"transport": row.transport, "outbox_id": row.id})
             return await asyncio.to_thread(self._fail, row, DeliveryError(type(exc).__name__))
         await asyncio.to_thread(self._sent, row, platform_id)
         self.delivered(row.transport, "sent")
@@ -287,7 +288,8 @@ class OutboxSender:
             text = self.unreachable_notice.format(coachee=coachee.name, transport=title_of(row.transport))
             store.add_outbox(conn, to=store.address_of(coach_chats[0]), replies=[Reply(text=text)], kind="notice",
                              at=now, coachee_id=coachee.id, priority=NOTICE_PRIORITY)
-        log.warning("coachee %s can't be reached on %s; their coach has been told", coachee.id, row.transport)
+        log.warning("coachee %s can't be reached on %s; their coach has been told", coachee.id, row.transport,
+                    extra={"transport": row.transport, "outbox_id": row.id, "coachee_id": coachee.id})
 
     def _fail(self, row: OutboxRow, error: DeliveryError) -> float:
         """Record the failure; returns seconds until the next try (0 when dead: later rows may go)."""
@@ -300,7 +302,9 @@ class OutboxSender:
         self.delivered(row.transport, "dead" if dead else "failed")
         if dead:
             log.error("outbox row %s (%s to %s) dead-lettered after %d attempts: %s", row.id, row.kind,
-                      row.transport, attempts, error.reason)
+                      row.transport, attempts, error.reason,
+                      extra={"transport": row.transport, "outbox_id": row.id, "attempt": attempts})
         else:
-            log.warning("outbox row %s not delivered (attempt %d): %s", row.id, attempts, error.reason)
+            log.warning("outbox row %s not delivered (attempt %d): %s", row.id, attempts, error.reason,
+                        extra={"transport": row.transport, "outbox_id": row.id, "attempt": attempts})
         return 0.0 if dead else wait.total_seconds()

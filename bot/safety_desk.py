@@ -124,7 +124,7 @@ class SafetyDesk:
             alert_outbox_id=alert_id, at=turn.now,
         )
         log.warning("safety routing: coachee %s tier %s action %s", coachee.id, outcome.tier.value,
-                    outcome.action.value)
+                    outcome.action.value, extra={"coachee_id": coachee.id, "tier": outcome.tier.value})
 
     def heard_mistake(self, turn: TurnState) -> None:
         """They say the alert was a mistake: they are thanked, stay on hold (their coach decides, after talking
@@ -137,7 +137,8 @@ class SafetyDesk:
                                                     when=f"{turn.now:%Y-%m-%d %H:%M} UTC")
         send_to_coach(turn, coach.id, Reply(text=notice), kind="notice", priority=NOTICE_PRIORITY)
         store.mark_said_mistake(turn.conn, coachee_id=coachee.id, at=turn.now)  # the digest shows it beside the hold
-        log.warning("coachee %s says their safety hold was a mistake; their coach has been told", coachee.id)
+        log.warning("coachee %s says their safety hold was a mistake; their coach has been told", coachee.id,
+                    extra={"coachee_id": coachee.id})
 
     def _alert_coach(self, turn: TurnState, outcome: SafetyOutcome) -> int | None:
         coachee, coach = turn.coachee, turn.coach

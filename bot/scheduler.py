@@ -128,7 +128,8 @@ class Scheduler:
                 self._finish(job, claim, JobOutcome(status="later", note="conversation busy; again shortly",
                                                  due_at=now + timedelta(seconds=1)))
             except Exception:
-                log.exception("job %s (%s) failed; it will be tried again", job.id, job.kind)
+                log.exception("job %s (%s) failed; it will be tried again", job.id, job.kind,
+                              extra={"job_id": job.id, "job_kind": job.kind})
                 self._finish(job, claim, JobOutcome(status="later", note="failed; retrying",
                                                  due_at=now + timedelta(minutes=5)))
         if job.kind == "checkin" and job.coachee_id is not None:
@@ -160,7 +161,8 @@ class Scheduler:
         if not job_store.finish(conn, job.id, claim=claim, status=outcome.status, note=outcome.note, at=now):
             raise RuntimeError(f"job {job.id} was taken over by another worker")
         if outcome.status == "dropped":
-            log.info("job %s (%s) dropped: %s", job.id, job.kind, outcome.note)
+            log.info("job %s (%s) dropped: %s", job.id, job.kind, outcome.note,
+                     extra={"job_id": job.id, "job_kind": job.kind})
 
     # the work of each kind, inside the job's transaction
 

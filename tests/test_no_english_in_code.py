@@ -20,6 +20,9 @@ PACKAGES = ("bot", "flows", "safety")
 ALLOWED_MODULES = {
     "bot/cli.py": "the operator's command line",
     "bot/doctor.py": "the operator's health check",
+    "bot/config.py": "the operator's one line about a bad config value and where it came from",
+    "bot/config_sources.py": "the same line, for the environment and the secrets directory",
+    "bot/logs.py": "the operator's log format",
     "bot/own_packages.py": "the operator's one line when another package has our name (before the app exists)",
     "bot/ops": "health, readiness and metrics: what the operator and their monitoring read",
     "bot/entry.py": "the same line, printed by the command before anything else runs",
