@@ -51,13 +51,15 @@ test: lint typecheck pytest
 
 # The other Pythons this machine has (3.12, 3.13): each in .venv-X.Y from the lock, on a subset of the suite
 # (see the README); a Python that isn't here is named as skipped, never left out silently.
-test-pythons:
+test-pythons: dev $(BIN)/uv
 	@bash .ci/test-pythons
+
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check '$(UV)'
 
 # Refresh the lock after a change to pyproject.toml: keeps the pinned versions that still fit, adds what's new.
 # `make lock-upgrade` moves every pin to the newest release allowed.
-lock: dev
-	$(BIN)/pip install --quiet --disable-pip-version-check '$(UV)'
+lock: dev $(BIN)/uv
 	$(BIN)/uv pip compile pyproject.toml --quiet --extra dev --extra postgres --universal --python-version 3.11 \
 		--custom-compile-command 'make lock' -o $(LOCK) $(LOCK_FLAGS)
 
