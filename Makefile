@@ -4,18 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 EMULATOR := tests/transports/telegram_emulator
 SHARED_SAFETY := ../shared/safety
+# The exact versions CI tests with, for every supported Python (3.11 to 3.13): installs use it as constraints.
+LOCK := constraints.txt
+PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c $(LOCK)
+UV := uv==0.13.10
 
-.PHONY: install dev run chat test lint typecheck pytest bench eval-safety train-safety clean
+.PHONY: install dev run chat test test-pythons lint typecheck pytest bench eval-safety train-safety lock lock-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e .
 	@touch $@
 
-$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+$(VENV)/.dev-installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -45,6 +49,23 @@ pytest: dev $(EMULATOR)/node_modules/.installed
 
 test: lint typecheck pytest
 
+# The other Pythons this machine has (3.12, 3.13): each in .venv-X.Y from the lock, on a subset of the suite
+# (see the README); a Python that isn't here is named as skipped, never left out silently.
+test-pythons: dev $(BIN)/uv
+	@bash .ci/test-pythons
+
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check '$(UV)'
+
+# Refresh the lock after a change to pyproject.toml: keeps the pinned versions that still fit, adds what's new.
+# `make lock-upgrade` moves every pin to the newest release allowed.
+lock: dev $(BIN)/uv
+	$(BIN)/uv pip compile pyproject.toml --quiet --extra dev --extra postgres --universal --python-version 3.11 \
+		--custom-compile-command 'make lock' -o $(LOCK) $(LOCK_FLAGS)
+
+lock-upgrade:
+	$(MAKE) lock LOCK_FLAGS=--upgrade
+
 bench: dev
 	$(BIN)/python -m benchmarks
 
@@ -56,4 +77,4 @@ train-safety: dev
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m safety.train
 
 clean:
-	rm -rf $(VENV) $(EMULATOR)/node_modules .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-3.* $(EMULATOR)/node_modules .mypy_cache .pytest_cache .ruff_cache
