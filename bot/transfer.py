@@ -87,8 +87,9 @@ def _tell(conn: Connection, *, coachee: Coachee, new_coach: Coach, old_coach: Co
     if coachee.status != "stopped" and store.conversation_of(conn, coachee.id) is not None:
         to = store.current_address(conn, coachee.id)
         assert to is not None
+        # After whatever is waiting for them (which may name the old coach), not before it.
         store.add_outbox(conn, to=to, replies=[Reply(text=w.coachee.format(**names))], kind="notice", at=now,
-                         coachee_id=coachee.id, priority=NOTICE_PRIORITY)
+                         coachee_id=coachee.id)
         told.append("coachee")
     status = {"hold": w.on_hold, "paused": w.paused}.get(coachee.status, "")
     to_new = store.coach_address(conn, new_coach.id) or unrouted_coach(new_coach.id)
