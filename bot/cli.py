@@ -29,14 +29,16 @@ from bot.durations import parse_duration
 from bot.groups import GroupError, Groups, parse_start
 from bot.listeners import PromptRefused
 from bot.logs import configure, keep_libraries_quiet, log_to_file
+from bot.names import clean_name
 from bot.planning import job_flow
 from bot.storage import groups as group_store
 from bot.storage import jobs as job_store
-from bot.storage import store
+from bot.storage import people, store
 from bot.storage.crypto import make_key
 from bot.storage.erasure import erase_coachee, export_coachee, scrub_freed_pages
 from bot.storage.groups import Group
 from bot.storage.rekey import rotate
+from bot.transfer import MoveRefused, move_coachee
 from bot.transports.base import TransportSetupError
 from bot.transports.registry import entries, join_hints
 from bot.turn import utc_now
@@ -79,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     coach_add = coach.add_parser("add")
     _person_args(coach_add)
     coach.add_parser("list").add_argument("--json", action="store_true")
+    coach_remove = coach.add_parser("remove", help="remove a coach who has no coachees or peer groups left")
+    coach_remove.add_argument("id", type=record_id)
+    coach_remove.add_argument("--json", action="store_true")
+    _rename_args(coach.add_parser("rename", help="correct or change a coach's name"))
 
     coachee = sub.add_parser("coachee", help="manage coachees").add_subparsers(dest="action", required=True,
                                                                               parser_class=_Parser)
@@ -94,6 +100,11 @@ def _parser() -> argparse.ArgumentParser:
     coachee_erase.add_argument("id", type=int)
     coachee_erase.add_argument("--yes", action="store_true", help="confirm: required, as nothing is asked")
     coachee_erase.add_argument("--json", action="store_true")
+    coachee_move = coachee.add_parser("move", help="move a coachee, with all their history, to another coach")
+    coachee_move.add_argument("id", type=record_id)
+    coachee_move.add_argument("--coach", type=record_id, required=True, help="the coach they move to")
+    coachee_move.add_argument("--json", action="store_true")
+    _rename_args(coachee.add_parser("rename", help="correct or change a coachee's name"))
 
     sub.add_parser("invite", help="a single-use invite code").add_argument("--coach", type=int, required=True)
 
@@ -158,6 +169,11 @@ def _person_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", required=True)
     parser.add_argument("--telegram-id")
     parser.add_argument("--slack-id")
+
+
+def _rename_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", type=record_id)
+    parser.add_argument("--name", required=True, help="the new name")
 
 
 def _now() -> datetime:
@@ -256,10 +272,13 @@ def cmd_doctor(_app: App | None, args: argparse.Namespace) -> int:
 
 
 def _name(name: str) -> str:
-    """A person's name as stored: trimmed, and refused rather than cut when it's longer than the column."""
+    """A person's name as stored: trimmed, and refused rather than cut when it's longer than the column, or
+    rather than stored as a stand-in when nothing in it can be seen."""
     name = " ".join(name.split())
     if not name or len(name) > 200:
         raise UsageError("--name: give a name of 1 to 200 characters")
+    if not clean_name(name, fallback=""):
+        raise UsageError("--name: give a name with letters in it, not only invisible or control characters")
     return name
 
 
@@ -270,6 +289,15 @@ def cmd_coach(app: App, args: argparse.Namespace) -> int:
             _add_ids(conn, args, coach_id=coach.id)
             print(coach.id)
             return 0
+        if args.action == "rename":
+            before = store.get_coach(conn, args.id)
+            coach = people.rename_coach(conn, before.id, name=_name(args.name))
+            print(f"coach {coach.id} is now {coach.name}" if coach.name != before.name
+                  else f"coach {coach.id} is already called {coach.name}; nothing changed")
+            print(coach.id)
+            return 0
+        if args.action == "remove":
+            return _coach_remove(app, conn, args)
         coaches = store.list_coaches(conn)
         rows = [(c, [i.transport for i in store.identities_of(conn, coach_id=c.id)]) for c in coaches]
     if args.json:
@@ -277,6 +305,32 @@ def cmd_coach(app: App, args: argparse.Namespace) -> int:
     else:
         for c, ts in rows:
             print(f"{c.id}\t{c.name}\t{','.join(ts) or '-'}")
+    return 0
+
+
+def _coach_remove(app: App, conn: Connection, args: argparse.Namespace) -> int:
+    """Refused while anyone would be left without them: coachees, a peer group, or the service's alerts."""
+    coach = store.get_coach(conn, args.id)
+    refused = f"coachbot coach remove: coach {coach.id} ({coach.name})"
+    ties = people.ties_of(conn, coach.id)
+    if ties.coachees:
+        ids = ", ".join(map(str, ties.coachees))
+        raise UsageError(f"{refused} still has {len(ties.coachees)} coachee{'s' * (len(ties.coachees) > 1)} "
+                         f"(id {ids}); move them first: coachbot coachee move ID --coach OTHER")
+    if ties.groups:
+        groups = ", ".join(f"{name} (group {group_id})" for group_id, name in ties.groups)
+        raise UsageError(f"{refused} leads the peer group {groups}, which would be left without a coach")
+    if app.config.safety.safeguarding_contact.strip() == str(coach.id):
+        raise UsageError(f"{refused} is the safeguarding contact (safety.safeguarding_contact in the config); "
+                         "name another coach there first")
+    removed = people.remove_coach(conn, coach.id)
+    if args.json:
+        _print_json({"id": coach.id, "deleted": removed.deleted})
+        return 0
+    d = removed.deleted
+    print(f"removed coach {coach.id} ({coach.name}); deleted with them: chat ids {d['identities']}, invites "
+          f"{d['invites']}, messages to them {d['outbox']}, conversations with the bot {d['conversations']}")
+    print(coach.id)
     return 0
 
 
@@ -308,6 +362,16 @@ def cmd_coachee(app: App, args: argparse.Namespace) -> int:
         return 0
     if args.action in ("export", "erase"):
         return _coachee_data(app, args, now=now)
+    if args.action == "move":
+        return _coachee_move(app, args, now=now)
+    if args.action == "rename":
+        with app.db.begin() as conn:
+            before = store.get_coachee(conn, args.id)
+            coachee = people.rename_coachee(conn, before.id, name=_name(args.name))
+        print(f"coachee {coachee.id} is now {coachee.name}" if coachee.name != before.name
+              else f"coachee {coachee.id} is already called {coachee.name}; nothing changed")
+        print(coachee.id)
+        return 0
     with app.db.begin() as conn:
         if args.action == "resume":
             coachee = store.get_coachee(conn, args.id)
@@ -329,6 +393,35 @@ def cmd_coachee(app: App, args: argparse.Namespace) -> int:
     else:
         for row in rows:
             print(f"{row['id']}\t{row['name']}\tcoach {row['coach_id']}\t{row['status']}\t{row['transport'] or '-'}")
+    return 0
+
+
+def _coachee_move(app: App, args: argparse.Namespace, *, now: datetime) -> int:
+    contact = app.config.safety.safeguarding_contact.strip()
+    safeguarding = int(contact) if contact.isdigit() and app.config.safety.alert == "coach+safeguarding" else None
+    try:
+        with app.db.begin() as conn:
+            moved = move_coachee(conn, coachee_id=args.id, coach_id=args.coach, now=now, wording=app.engine.wording,
+                                 flows=app.flows.registry, default_timezone=app.config.schedule.default_timezone,
+                                 safeguarding=safeguarding)
+    except MoveRefused as exc:
+        raise UsageError(f"coachbot coachee move: {exc}") from None
+    c, old, new = moved.coachee, moved.old_coach, moved.new_coach
+    if args.json:
+        _print_json({"id": c.id, "coach_id": new.id, "from_coach_id": old.id, "readdressed": moved.readdressed,
+                     "digests": moved.digests, "told": list(moved.told)})
+        return 0
+    print(f"moved {c.name} (coachee {c.id}) from {old.name} (coach {old.id}) to {new.name} (coach {new.id}), "
+          f"with their sessions, answers, check-ins and safety record")
+    print(f"waiting messages about them re-addressed to {new.name}: {moved.readdressed}; digests rebuilt for "
+          f"{new.name}: {moved.digests}")
+    why = "they have left the programme" if c.status == "stopped" else (
+        f"they haven't talked to the bot yet, and it will name {new.name} when they do")
+    print(f"told: {', '.join(moved.told)}" + ("" if "coachee" in moved.told else f" (not the coachee: {why})"))
+    if not moved.new_coach_reachable:
+        print(f"coachbot: coach {new.id} has no chat registered, so what is for them waits as a dead letter "
+              "(coachbot outbox --dead); tell them yourself", file=sys.stderr)
+    print(c.id)
     return 0
 
 

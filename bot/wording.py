@@ -277,6 +277,16 @@ class GroupWording(_Words):
     shared_with_group: str
 
 
+class MovedWording(_Words):
+    """A coachee moved to another coach: what they, their new coach and their old coach are told."""
+
+    coachee: str
+    new_coach: str
+    on_hold: str
+    paused: str
+    old_coach: str
+
+
 class EngineWording(_Words):
     stranger: str
     mistake_on_hold: str
@@ -343,6 +353,7 @@ class EngineWording(_Words):
     coach_schedule_when: str
     coach_scheduled: str
     groups: GroupWording
+    moved: MovedWording
     caseload: CaseloadWording
     shared: SharedWording
     digest: DigestWording

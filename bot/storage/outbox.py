@@ -100,5 +100,5 @@ def give_up_on_chat(conn: Connection, *, transport: str, chat: str, reason: str)
 
 
 def delete_rows(conn: Connection, ids: Sequence[int]) -> None:
-    """Rows written in this transaction that turned out not to be wanted (it has not committed yet)."""
+    """Rows not to be sent after all: written in this transaction and not wanted, or waiting and replaced."""
     conn.execute(delete(t.outbox).where(t.outbox.c.id.in_(ids)))
