@@ -61,7 +61,7 @@ class CoachDesk:
         if found is not None:
             turn.replies.append(Reply(text=render_digest(
                 turn.conn, coachee_id=found.id, flows=self.flows.registry, now=turn.now,
-                default_timezone=self.config.schedule.default_timezone, words=self.wording.digest)))
+                default_timezone=self.config.schedule.default_timezone, words=self.wording.digest), markdown=True))
 
     def invite(self, turn: TurnState, word: str, rest: str) -> None:
         assert turn.coach is not None

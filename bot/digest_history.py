@@ -11,11 +11,11 @@ from sqlalchemy import Connection
 
 from bot.chart import Reading, source_label
 from bot.digest_view import BEFORE, AnswerView, Topic, base, choice_value, heading, one_line, section
+from bot.markup import SPARK
 from bot.storage import store
 from bot.storage.records import ActionRow, StoredAnswer
 from flows.registry import FlowRegistry
 
-SPARK = "▁▂▃▄▅▆▇█"
 REASONS = frozenset({"why_now", "new_why_now", "goal_keep_why", "goal_change_why"})
 """The questions that ask why a goal was set, kept, changed or replaced."""
 

@@ -8,6 +8,10 @@ from __future__ import annotations
 import html
 import re
 
+SPARK = "▁▂▃▄▅▆▇█"
+"""The glyphs a sparkline draws with (the digest's scaling line ends with one, after its numbers)."""
+_SPARKLINE_AT_END = re.compile(rf"[ \t]+[{SPARK}]+[ \t]*$", re.MULTILINE)
+
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 
@@ -34,5 +38,8 @@ def telegram_html(text: str) -> str:
 
 
 def slack_mrkdwn(escaped: str) -> str:
-    """For Slack's mrkdwn, from text already escaped for Slack (&, <, >): *bold* for headings and bold."""
-    return _lines(escaped, bold="*{}*", escape=False)
+    """For Slack's mrkdwn, from text already escaped for Slack (&, <, >): *bold* for headings and bold. A sparkline
+    ending a line is dropped: Slack can't hide text from a screen reader, which would read each glyph out as
+    noise, and the numbers before it (and the chart's alt text) already say it. Telegram has no way to hide it
+    either, but shows no chart in the text, so there it stays, after the numbers."""
+    return _lines(_SPARKLINE_AT_END.sub("", escaped), bold="*{}*", escape=False)

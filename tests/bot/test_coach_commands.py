@@ -33,6 +33,13 @@ async def test_digest_shows_only_what_the_coachee_sent(harness: Harness) -> None
     assert "Lead calmer ward meetings" in digest and "restructure" not in digest
 
 
+async def test_the_digest_asked_for_in_chat_is_marked_markdown_like_the_one_sent_before_a_session(
+        harness: Harness) -> None:
+    await onboard(harness)
+    (reply,) = await harness.say("/digest Sam", user="c1")
+    assert reply.markdown and reply.text.startswith("#")  # each platform shows its headings, not the "#"
+
+
 async def test_resume_lifts_a_safety_hold(harness: Harness) -> None:
     await onboard(harness)
     await harness.say("[crisis] I want to end it all")
