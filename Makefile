@@ -44,10 +44,10 @@ lint: dev
 typecheck: dev
 	$(BIN)/mypy --strict bot flows safety
 
-# On every core (pytest-xdist), a file per worker: each test has its own schema and free ports, so the files can
-# run side by side, and the suite fits CI's 20 minutes on two cores.
+# On every core (pytest-xdist), test by test: each test has its own schema and free ports, so tests can run
+# side by side, and the long crash tests don't all queue on one worker.
 pytest: dev $(EMULATOR)/node_modules/.installed
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist load
 
 test: lint typecheck pytest
 
