@@ -282,6 +282,14 @@ def _name(name: str) -> str:
     return name
 
 
+def _renamed(kind: str, record_id: int, *, before: str, after: str) -> int:
+    """One line for a rename (or that nothing changed), then the id last, as `add` prints it."""
+    print(f"{kind} {record_id} is now {after}" if after != before
+          else f"{kind} {record_id} is already called {after}; nothing changed")
+    print(record_id)
+    return 0
+
+
 def cmd_coach(app: App, args: argparse.Namespace) -> int:
     with app.db.begin() as conn:
         if args.action == "add":
@@ -292,10 +300,7 @@ def cmd_coach(app: App, args: argparse.Namespace) -> int:
         if args.action == "rename":
             before = store.get_coach(conn, args.id)
             coach = people.rename_coach(conn, before.id, name=_name(args.name))
-            print(f"coach {coach.id} is now {coach.name}" if coach.name != before.name
-                  else f"coach {coach.id} is already called {coach.name}; nothing changed")
-            print(coach.id)
-            return 0
+            return _renamed("coach", coach.id, before=before.name, after=coach.name)
         if args.action == "remove":
             return _coach_remove(app, conn, args)
         coaches = store.list_coaches(conn)
@@ -368,10 +373,7 @@ def cmd_coachee(app: App, args: argparse.Namespace) -> int:
         with app.db.begin() as conn:
             before = store.get_coachee(conn, args.id)
             coachee = people.rename_coachee(conn, before.id, name=_name(args.name))
-        print(f"coachee {coachee.id} is now {coachee.name}" if coachee.name != before.name
-              else f"coachee {coachee.id} is already called {coachee.name}; nothing changed")
-        print(coachee.id)
-        return 0
+        return _renamed("coachee", coachee.id, before=before.name, after=coachee.name)
     with app.db.begin() as conn:
         if args.action == "resume":
             coachee = store.get_coachee(conn, args.id)
