@@ -31,11 +31,15 @@ __all__ = [
 _STATUS: TypeAdapter[OutboxStatus] = TypeAdapter(OutboxStatus)
 
 
+_TRY_CHAT_LOCK = text("SELECT pg_try_advisory_lock(hashtextextended(current_schema() || :key, 0))")
+
+
 def try_chat_lock(conn: Connection, *, transport: str, chat: str) -> bool:
-    """A PostgreSQL session advisory lock on one chat's rows, held until `release_chat_locks`."""
-    key = f"outbox\x1f{transport}\x1f{chat}"
-    return bool(conn.execute(text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), {"key": key})
-                .scalar_one())
+    """A PostgreSQL session advisory lock on one chat's rows, held until `release_chat_locks`. Advisory locks
+    belong to the whole database, so the key names the schema too: two deployments in one database, each in
+    its own schema, never hold back each other's chats."""
+    key = f"\x1foutbox\x1f{transport}\x1f{chat}"
+    return bool(conn.execute(_TRY_CHAT_LOCK, {"key": key}).scalar_one())
 
 
 def release_chat_locks(conn: Connection) -> None:

@@ -381,14 +381,15 @@ _CONVERSATION_COLUMNS = (
 )
 
 
-_LOCK_CONVERSATION = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+_LOCK_CONVERSATION = text("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || :key, 0))")
 
 
 def lock_conversation(conn: Connection, key: ConversationKey) -> None:
     """On PostgreSQL, one turn at a time per conversation across every worker process, until this transaction
-    ends. SQLite has one writer at a time anyway, and each process's own lock orders its turns."""
+    ends; the key names the schema, as advisory locks belong to the whole database. SQLite has one writer at a
+    time anyway, and each process's own lock orders its turns."""
     if conn.dialect.name == "postgresql":
-        conn.execute(_LOCK_CONVERSATION, {"key": f"{key.transport}\x1f{key.user}\x1f{key.chat}"})
+        conn.execute(_LOCK_CONVERSATION, {"key": f"\x1f{key.transport}\x1f{key.user}\x1f{key.chat}"})
 
 
 _LOAD_CONVERSATION = select(*_CONVERSATION_COLUMNS).where(

@@ -22,15 +22,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.app import build_app
 from bot.config import Config, DatabaseConfig
 from bot.planning import PlannedJob
 from bot.storage import jobs as job_store
+from bot.storage import outbox as outbox_rows
 from bot.storage import schema as t
 from bot.storage import store
+from bot.storage.db import open_engine
+from bot.types import ConversationKey
 from flows.stepper import ProfileChange
+from tests.conftest import PostgresServer, postgres_server
 from tests.e2e.test_slack_e2e import (
     BOT_TOKEN,
     EVENTS_PATH,
@@ -190,3 +194,32 @@ def _text(payload: str) -> str:
     from bot.types import Reply
 
     return escape(bare_commands(Reply.model_validate_json(payload).text))
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_postgresql_locks_on_one_chat_do_not_reach_into_another_schema(db_url: str) -> None:
+    """Advisory locks belong to the whole database: two deployments in one database, each in its own schema,
+    must not hold back each other's chats (the same chat id is likely: both run the same transport)."""
+    server = postgres_server()
+    assert isinstance(server, PostgresServer)
+    other_schema, other_url = server.new_schema()
+    here, there = open_engine(db_url), open_engine(other_url)
+    key = ConversationKey(transport="memory", user="u1", chat="u1")
+    try:
+        with here.connect() as holder, there.connect() as other, here.connect() as rival:
+            assert outbox_rows.try_chat_lock(holder, transport="memory", chat="u1")
+            assert outbox_rows.try_chat_lock(other, transport="memory", chat="u1")  # another schema: free
+            assert not outbox_rows.try_chat_lock(rival, transport="memory", chat="u1")  # this schema: held
+            for conn in (holder, other, rival):
+                conn.commit()  # session locks outlive the transaction; the conversation lock needs a fresh one
+            with holder.begin(), other.begin():
+                store.lock_conversation(holder, key)
+                other.execute(text("SET LOCAL lock_timeout = '2s'"))  # a shared key would fail here, not hang
+                store.lock_conversation(other, key)
+            for conn in (holder, other):
+                outbox_rows.release_chat_locks(conn)
+                conn.commit()
+    finally:
+        here.dispose()
+        there.dispose()
+        server.drop_later(other_schema)
