@@ -11,7 +11,7 @@ from tests.conftest import Harness
 OTHER_COACH = "c2"
 GROUP = "Night leads"
 NOBODY_NAME = "Quinn Nobody"
-MAKES_SOMETHING_NEW = frozenset({"groupnew", "invite"})
+MAKES_SOMETHING_NEW = frozenset({"groupnew", "invite", "web"})
 """Commands that name nobody and make a new group or code each time, so no two answers are alike."""
 
 
