@@ -46,7 +46,8 @@ class GroupPage(_Frozen):
 def group_page(conn: Connection, group: Group, *, groups: Groups, now: datetime) -> GroupPage:
     """A group under its minimum has no plan to come: only the sessions already held are shown, and why."""
     members = [m for m in gstore.members_of(conn, group.id) if m.active]
-    names = {c.id: c.name for c in store.list_coachees(conn, coach_id=group.coach_id)}
+    # Members come from any caseload: the facilitator sees their names, as in the group's chat plan.
+    names = {m.coachee_id: store.get_coachee(conn, m.coachee_id).name for m in gstore.members_of(conn, group.id)}
     short_of = None
     try:
         sessions = groups.plan(conn, group, now=now)
