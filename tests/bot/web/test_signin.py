@@ -7,14 +7,16 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+import aiohttp
 from sqlalchemy import select
 
-from bot.config import Config, WebConfig
+from bot.config import Config, HttpConfig, WebConfig
 from bot.storage import schema as t
 from bot.storage import store
 from bot.types import Reply
 from bot.web.links import is_https, public_base, signin_link
 from tests.bot.web.site import Site, csrf_of, site
+from tests.conftest import MarkerScreener, make_harness
 
 __all__ = ["site"]
 
@@ -130,3 +132,24 @@ def test_links_start_with_the_public_url_and_cookies_are_secure_over_https(confi
     assert public_base(config) == "http://127.0.0.1:8080" and not is_https(config)
     public = config.model_copy(update={"web": WebConfig(public_url="https://coach.example.org/")})
     assert signin_link(public, "abc") == "https://coach.example.org/coach/signin/abc" and is_https(public)
+
+
+async def test_behind_https_the_cookie_is_secure(config: Config, screener: MarkerScreener) -> None:
+    secure = config.model_copy(update={"http": HttpConfig(port=0),
+                                       "web": WebConfig(public_url="https://coach.example.org")})
+    h = make_harness(secure, screener)
+    await h.transport.start(h.app.engine.handle)
+    await h.app.http.start()
+    try:
+        (reply,) = await h.say("/web", user="c1")
+        assert "https://coach.example.org/coach/signin/" in reply.text
+        path = "/coach/signin/" + reply.text.split("/coach/signin/")[1].split()[0]
+        async with aiohttp.ClientSession() as browser, browser.get(
+                f"http://127.0.0.1:{h.app.http.port}{path}", allow_redirects=False) as r:
+            assert r.status == 303
+            raw = r.headers["Set-Cookie"]
+        assert "coachbot_session=" in raw and "Secure" in raw and "HttpOnly" in raw and "SameSite=Strict" in raw
+    finally:
+        await h.app.http.stop()
+        h.app.engine.close()
+        h.app.db.dispose()
