@@ -162,7 +162,14 @@ class CoachWeb:
         token = request.cookies.get(COOKIE)
         ended = False
         if token:
-            ended = await self._db(lambda conn: known_session(conn, token=token))
+            now, idle = self.clock(), self.config.web.session_idle
+
+            def look(conn: Connection) -> tuple[bool, bool]:
+                return (session_coach(conn, token=token, at=now, idle=idle) is not None,
+                        known_session(conn, token=token))
+            still_open, ended = await self._db(look)
+            if still_open:
+                raise web.HTTPSeeOther("/coach/")
         response = self._page("signin.html", None, signed_out="out" in request.query, ended=ended,
                               idle_minutes=_minutes(self.config.web.session_idle))
         if token:

@@ -153,3 +153,24 @@ async def test_behind_https_the_cookie_is_secure(config: Config, screener: Marke
         await h.app.http.stop()
         h.app.engine.close()
         h.app.db.dispose()
+
+
+async def test_the_sign_in_page_sends_a_signed_in_coach_on_to_the_caseload(site: Site) -> None:
+    browser = await site.signed_in()
+    assert (await site.get(browser, "/coach/signin"))[:2] == (303, "/coach/")
+    assert (await site.get(browser, "/coach/"))[0] == 200
+
+
+async def test_with_the_web_view_off_there_are_no_coach_pages(config: Config, screener: MarkerScreener) -> None:
+    off = config.model_copy(update={"http": HttpConfig(port=0), "web": WebConfig(enabled=False)})
+    h = make_harness(off, screener)
+    await h.app.http.start()
+    try:
+        async with aiohttp.ClientSession() as browser:
+            for path in ("/coach/", "/coach/signin", "/healthz"):
+                async with browser.get(f"http://127.0.0.1:{h.app.http.port}{path}", allow_redirects=False) as r:
+                    assert r.status == (200 if path == "/healthz" else 404), path
+    finally:
+        await h.app.http.stop()
+        h.app.engine.close()
+        h.app.db.dispose()
