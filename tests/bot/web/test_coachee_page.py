@@ -68,6 +68,14 @@ async def test_each_view_is_recorded_and_the_coachee_sees_it_in_mydata(site: Sit
     exported = json.loads(reply.attachment.data)["coach_views"]
     assert [v["coach"] for v in exported] == ["Alex Coach"]
 
+    for _ in range(11):
+        site.clock.now += timedelta(days=1)  # a new day, a new sign-in
+        assert (await site.get(await site.signed_in(), f"/coach/coachees/{h.coachee_id}"))[0] == 200
+    (reply,) = await h.say("/mydata")
+    assert reply.text.count("viewed your page in the coach's web view on") == 10
+    assert "2 more times before these" in reply.text and "13 November 2026" in reply.text
+    assert reply.attachment is not None and len(json.loads(reply.attachment.data)["coach_views"]) == 12
+
 
 async def test_another_coachs_coachee_an_erased_one_and_a_made_up_id_are_all_not_found(site: Site) -> None:
     h = site.harness
