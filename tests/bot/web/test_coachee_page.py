@@ -8,8 +8,10 @@ import json
 import re
 from datetime import timedelta
 
+from bot.storage import store
 from bot.storage.coach_views import views_of
 from bot.storage.erasure import erase_coachee
+from flows.stepper import RecordedAnswer
 from tests.bot.web.site import PRIVATE, SHARED_GOAL, Site, put_on_hold, shared_history, site
 
 __all__ = ["site"]
@@ -99,3 +101,13 @@ async def test_another_coachs_coachee_an_erased_one_and_a_made_up_id_are_all_not
     assert "Not found" in page and "Pat" not in page and "Gus" not in page
     with h.app.db.connect() as conn:
         assert views_of(conn, pat) == []
+
+
+async def test_what_a_coachee_wrote_is_shown_as_text_never_as_markup(site: Site) -> None:
+    h = site.harness
+    with h.app.db.begin() as conn:
+        store.add_answers(conn, coachee_id=h.coachee_id, at=site.clock(), shared=True, answers=[
+            RecordedAnswer(flow="checkin", run_id="x", question="helped", text='<script>alert("hi")</script> & <b>')])
+    browser = await site.signed_in()
+    _, _, page = await site.get(browser, f"/coach/coachees/{h.coachee_id}")
+    assert "<script>" not in page and "&lt;script&gt;alert(&#34;hi&#34;)&lt;/script&gt; &amp; &lt;b&gt;" in page
