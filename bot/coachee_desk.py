@@ -35,6 +35,8 @@ FORGET_PAYLOAD = "confirm:forget:"
 Confirmable = Literal["stop", "forget"]
 _CONFIRM_PAYLOADS: dict[Confirmable, str] = {"stop": STOP_PAYLOAD, "forget": FORGET_PAYLOAD}
 MY_DATA_FILE = "coachbot-my-data.json"
+VIEWS_LISTED = 10
+"""The latest views of their page listed in the /mydata message; the file lists every one."""
 # not said: words people answer /checkins with
 _CHECKIN_EVERY = {"off": 0, "none": 0, "stop": 0, "never": 0, "weekly": 7, "every week": 7, "fortnightly": 14,
                   "every two weeks": 14, "every 2 weeks": 14, "daily": 1, "on": 7}
@@ -205,7 +207,15 @@ class CoacheeDesk:
         """A copy of everything held about them, as a JSON file sent to them alone."""
         assert turn.coachee is not None
         export = export_coachee(turn.conn, turn.coachee.id, now=turn.now)
-        turn.replies.append(Reply(text=self.steps.fill(self.wording.my_data, turn), attachment=Attachment(
+        zone = ZoneInfo(turn.coachee.timezone or self.config.schedule.default_timezone)
+        views = export.coach_views
+        viewed = [self.wording.coach_viewed.format(coach=view.coach,
+                                                   when=f"{view.at.astimezone(zone):%-d %B %Y, %H:%M}")
+                  for view in views[-VIEWS_LISTED:]]
+        if len(views) > VIEWS_LISTED:
+            viewed.insert(0, self.wording.coach_viewed_more.format(count=len(views) - VIEWS_LISTED))
+        text = "\n\n".join([self.steps.fill(self.wording.my_data, turn), *(["\n".join(viewed)] if viewed else [])])
+        turn.replies.append(Reply(text=text, attachment=Attachment(
             filename=MY_DATA_FILE, media_type="application/json", data=export.to_json().encode("utf-8"))))
         log.info("coachee %s was sent their data (/mydata)", turn.coachee.id)
 

@@ -40,7 +40,7 @@ def _candidates(info: FieldInfo) -> list[object]:
     if annotation is float:
         return [str(float(default) + 1.5)]
     if annotation is str:
-        return [f"{default}-from-env", "Europe/Paris", "sqlite:///from-env.db", "from-env"]
+        return [f"{default}-from-env", "Europe/Paris", "sqlite:///from-env.db", "from-env", "https://from-env.example"]
     if annotation is timedelta:
         return [f"P{default.days + 1}D", f"PT{int(default.total_seconds()) + 3600}S"]
     if annotation is time:
