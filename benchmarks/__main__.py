@@ -42,6 +42,7 @@ BENCHES = (
           smoke={"coachees": 8, "answers": 3, "rounds": 1}),
     Bench("bench_outbox", ("outbox_rate_ratio",), full={}, smoke={"messages": 60}),
     Bench("bench_alert_flood", ("alert_delay_s",), full={}, smoke={"messages": 10}),
+    Bench("bench_web", ("web_caseload_ms_200",), full={}, smoke={"coachees": 10, "warm": 1, "timed": 3}),
 )
 REQUIRED = tuple(key for bench in BENCHES for key in bench.keys)
 # Targets for figures whose benchmark doesn't declare them (a module may declare its own in TARGETS).

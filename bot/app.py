@@ -31,6 +31,7 @@ from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.registry import build_enabled
 from bot.turn import utc_now
+from bot.web.routes import CoachWeb
 from flows.stepper import FlowRunner
 from safety.routing import SafetyRouter
 
@@ -158,6 +159,10 @@ def build_app(
                           claimed=metrics.claimed)
     readiness = Readiness(db=db, transports=transports, clock=clock, stuck_after=config.http.outbox_stuck_after)
     http = OpsServer(config.http, readiness=readiness, metrics=metrics)
+    if config.web.enabled:
+        # The clock is read through the engine, so whatever clock the engine keeps, the pages keep too.
+        http.add_routes(CoachWeb(db=db, config=config, flows=flows, router=router, wording=wording, groups=groups,
+                                 clock=lambda: engine.clock(), written=outbox.notify).routes())
     return App(config=config, db=db, flows=flows, router=router, engine=engine, outbox=outbox, planner=planner,
                groups=groups, scheduler=scheduler, metrics=metrics, http=http, transports=transports)
 

@@ -197,3 +197,15 @@ def chart_alt(readings: Sequence[Reading], sessions: Sequence[SessionMark] = (),
             words.alt_session.format(number=s.number, day=f"{s.at.astimezone(tz):%-d %b}")
             for s in sorted(sessions, key=lambda s: s.at)))
     return text
+
+
+def chart_svg(readings: Sequence[Reading], sessions: Sequence[SessionMark] = (), *, zone: str = "UTC",
+              words: ChartWording, sources: ReadingSources) -> bytes:
+    """The same chart as SVG, for the coach's web view: sharp at any size and in print."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    figure = chart_figure(readings, sessions, zone=zone, words=words, sources=sources)
+    FigureCanvasSVG(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()

@@ -17,9 +17,11 @@ from bot.facts import flow_context
 from bot.listeners import EngineListeners, FlowStarter
 from bot.storage import store
 from bot.storage.records import Coach, Coachee
+from bot.storage.web_access import LINK_VALID_FOR, create_link
 from bot.transports.registry import join_hints
 from bot.turn import TurnState
 from bot.types import ConversationKey, Reply
+from bot.web.links import signin_link
 from bot.wording import EngineWording
 from flows.parsing import parse_when
 from flows.stepper import FlowRunner
@@ -69,6 +71,14 @@ class CoachDesk:
         code = store.create_invite(turn.conn, coach_id=turn.coach.id, at=turn.now, valid_for=valid_for)
         turn.replies.append(Reply(text=self.wording.coach_invite.format(
             code=code, ways=self.wording.join_ways(join_hints(self.config, code)), days=valid_for.days)))
+
+    def web(self, turn: TurnState, word: str, rest: str) -> None:
+        """A one-time link to the web view, in the coach's own chat (the turn's reply goes through the outbox)."""
+        assert turn.coach is not None
+        token = create_link(turn.conn, coach_id=turn.coach.id, at=turn.now)
+        minutes = int(LINK_VALID_FOR.total_seconds() // 60)
+        turn.replies.append(Reply(text=self.wording.coach_web_link.format(link=signin_link(self.config, token),
+                                                                          minutes=minutes)))
 
     def schedule(self, turn: TurnState, word: str, rest: str) -> None:
         self._book(turn, rest)

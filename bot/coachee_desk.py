@@ -205,7 +205,12 @@ class CoacheeDesk:
         """A copy of everything held about them, as a JSON file sent to them alone."""
         assert turn.coachee is not None
         export = export_coachee(turn.conn, turn.coachee.id, now=turn.now)
-        turn.replies.append(Reply(text=self.steps.fill(self.wording.my_data, turn), attachment=Attachment(
+        zone = ZoneInfo(turn.coachee.timezone or self.config.schedule.default_timezone)
+        viewed = [self.wording.coach_viewed.format(coach=view.coach,
+                                                   when=f"{view.at.astimezone(zone):%-d %B %Y, %H:%M}")
+                  for view in export.coach_views]
+        text = "\n\n".join([self.steps.fill(self.wording.my_data, turn), *(["\n".join(viewed)] if viewed else [])])
+        turn.replies.append(Reply(text=text, attachment=Attachment(
             filename=MY_DATA_FILE, media_type="application/json", data=export.to_json().encode("utf-8"))))
         log.info("coachee %s was sent their data (/mydata)", turn.coachee.id)
 

@@ -44,6 +44,7 @@ COMMANDS: tuple[Command, ...] = (
     _coachee("shared", takes_text=True, after_stop=True),
     _coachee("mydata", after_stop=True), _coachee("forget", after_stop=True), _coachee("checkins", takes_text=True),
     _coach("help"), _coach("coachees"), _coach("digest"), _coach("resume"), _coach("schedule"), _coach("invite"),
+    _coach("web"),
     *(_coach(word, group=True) for word in ("groups", "group", "groupnew", "groupadd", "groupleave")),
 )
 

@@ -270,6 +270,36 @@ class HttpConfig(_Section):
         return parse_duration(value)
 
 
+class WebConfig(_Section):
+    """The coach's web view (docs/WEB.md), served by the [http] server under `coachbot run`. Links in chat start with
+    `public_url` (empty: http://{http.listen}:{http.port}); a signed-in browser is signed out after `session_idle`
+    unused."""
+
+    enabled: bool = True
+    public_url: str = ""
+    session_idle: timedelta = timedelta(minutes=30)
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http:// on a private network), or be empty")
+        return value
+
+    @field_validator("session_idle", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        if not isinstance(value, str | int | float):
+            raise ValueError("expected an ISO 8601 duration like 'PT30M' or a number of seconds")
+        idle = parse_duration(value)
+        if idle <= timedelta(0):
+            raise ValueError("must be longer than nothing, like 'PT30M'")
+        return idle
+
+
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     console: ConsoleConfig = ConsoleConfig()
@@ -283,6 +313,7 @@ class Config(_Section):
     groups: GroupsConfig = GroupsConfig()
     limits: LimitsConfig = LimitsConfig()
     http: HttpConfig = HttpConfig()
+    web: WebConfig = WebConfig()
 
 
 # Secrets may live in the environment instead of the file: (section, key) -> variable. These older names are kept;

@@ -214,11 +214,16 @@ def _safety(conn: Connection, coachee_id: int, *, since: datetime | None, zone: 
     for event, count in grouped:
         level = words.safety_tier.format(tier=event.tier) if event.tier != "none" else ""
         times = words.safety_times.format(count=count) if count > 1 else ""
-        routing = words.routing.model_dump().get(event.action) or event.action.replace("_", " ")
+        routing = routing_words(event.action, words)
         mistake = "" if event.said_mistake_at is None else words.safety_mistake.format(
             when=f"{event.said_mistake_at.astimezone(zone):%-d %b %H:%M}")
         lines.append(f"- {event.at.astimezone(zone):%-d %b %H:%M}{level}: {routing}{times}{mistake}")
     return lines
+
+
+def routing_words(action: str, words: DigestWording) -> str:
+    """What the service did, in the coach's words, for a safety event's action."""
+    return words.routing.model_dump().get(action) or action.replace("_", " ")
 
 
 def _join(lines: Sequence[str]) -> str:

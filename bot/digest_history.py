@@ -37,10 +37,10 @@ def history(conn: Connection, *, coachee_id: int, view: AnswerView, flows: FlowR
     """Everything before this session worth seeing again, oldest first within each part."""
     topic, titles = view.words.topics, view.words.sections
     final = frozenset({"final_review"})
-    readings, trend = _scaling(conn, coachee_id, view)
+    readings, trend = scaling(conn, coachee_id, view)
     parts = [
-        _goal_history(view, flows),
-        _actions(store.actions_of(conn, coachee_id), view, flows, today=today),
+        goal_history(view, flows),
+        actions_history(store.actions_of(conn, coachee_id), view, flows, today=today),
         trend,
         _latest_section(view, titles.exceptions, (
             Topic(topic.exception, BEFORE, frozenset({"exception"})),
@@ -59,7 +59,7 @@ def history(conn: Connection, *, coachee_id: int, view: AnswerView, flows: FlowR
     return History(parts=tuple(tuple(part) for part in parts if part), readings=tuple(readings))
 
 
-def _goal_history(view: AnswerView, flows: FlowRegistry) -> list[str]:
+def goal_history(view: AnswerView, flows: FlowRegistry) -> list[str]:
     """Each goal they set, kept, changed or replaced, oldest first, with why when they said."""
     w = view.words
     goals = flows.remembered_questions("goal") | {"goal", "goal_changed", "new_goal"}
@@ -86,11 +86,11 @@ def _goal_history(view: AnswerView, flows: FlowRegistry) -> list[str]:
     return section(w.goal_history, lines)
 
 
-def _actions(actions: Sequence[ActionRow], view: AnswerView, flows: FlowRegistry, *, today: date) -> list[str]:
+def actions_history(actions: Sequence[ActionRow], view: AnswerView, flows: FlowRegistry, *, today: date) -> list[str]:
     """Each agreed action: when, by when, and how it went at each check-in and follow-up, as far as the coachee
     shared that; then what they thought might get in the way. The actions table is updated as soon as they answer,
     so the status shown comes from their shared answers, never from the table."""
-    labels = _status_labels(flows)
+    labels = status_labels(flows)
     w = view.words
     words = {"done": w.status.done, "partly": w.status.partly, "not_yet": w.status.not_yet, "open": w.status.open}
     unfinished = (w.status.open, w.status.partly, w.status.not_yet)
@@ -137,7 +137,7 @@ def _actions(actions: Sequence[ActionRow], view: AnswerView, flows: FlowRegistry
     return section(w.actions, lines)
 
 
-def _status_labels(flows: FlowRegistry) -> dict[str, str]:
+def status_labels(flows: FlowRegistry) -> dict[str, str]:
     """Button label → status value ("Not yet" → "not_yet"), from every flow that asks how an action went."""
     labels: dict[str, str] = {}
     for name in flows.names():
@@ -147,7 +147,7 @@ def _status_labels(flows: FlowRegistry) -> dict[str, str]:
     return labels
 
 
-def _scaling(conn: Connection, coachee_id: int, view: AnswerView) -> tuple[list[Reading], list[str]]:
+def scaling(conn: Connection, coachee_id: int, view: AnswerView) -> tuple[list[Reading], list[str]]:
     """Every shared reading, oldest first, with where it came from. A reading counts as shared only if its answer
     was."""
     by_key = {(a.run_id, a.question): a for a in view.answers}

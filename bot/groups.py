@@ -497,6 +497,15 @@ class Groups:
         return [self.words.presenter_title.format(member=who.name),
                 *self._answer_lines(conn, who, PREP_FLOW, session.prep_run, self.words.prep_questions)]
 
+    def commitments(self, conn: Connection, session: GroupSession) -> list[str]:
+        """What the presenter said they would do after this session, as far as they shared it with the facilitator
+        (the same lines as the next session's digest)."""
+        if session.presenter_id is None:
+            return []
+        who = store.get_coachee(conn, session.presenter_id)
+        return self._answer_lines(conn, who, COMMIT_FLOW, session.commit_run,
+                                  self.words.commit_questions.format(number=session.number))
+
     def _answer_lines(self, conn: Connection, who: Coachee, flow: str, run_id: str | None, asked: str) -> list[str]:
         """This member's answers to one run, under their headings; or a plain word on why there are none."""
         words, first = self.words, who.first_name

@@ -338,6 +338,9 @@ class EngineWording(_Words):
     coach_who: str
     coach_which: str
     coach_invite: str
+    coach_web_link: str
+    coach_viewed: str
+    """/mydata: one line for each time their coach opened their page in the web view."""
     unreachable_notice: str
     services_directory: str
     scale_hint: str

@@ -27,6 +27,7 @@ from sqlalchemy import Engine as Database
 
 from bot.planning import JobKind
 from bot.storage import schema as t
+from bot.storage.coach_views import hold_notes_of, views_of
 from bot.storage.records import (
     ActionStatus,
     CoacheeStatus,
@@ -156,6 +157,21 @@ class ExportedJob(_Frozen):
     due_at: datetime
 
 
+class ExportedPageView(_Frozen):
+    """Their coach opened their page in the coach's web view."""
+
+    coach: str
+    at: datetime
+
+
+class ExportedHoldNote(_Frozen):
+    """The coach's own note, written when they lifted a hold from the web view."""
+
+    coach: str
+    note: str
+    at: datetime
+
+
 class CoacheeExport(_Frozen):
     """Everything held about one coachee, ready for JSON."""
 
@@ -174,6 +190,8 @@ class CoacheeExport(_Frozen):
     messages: tuple[ExportedMessage, ...]
     scheduled: tuple[ExportedJob, ...]
     not_taken_in: tuple[ExportedDeadMessage, ...] = ()
+    coach_views: tuple[ExportedPageView, ...] = ()
+    hold_notes: tuple[ExportedHoldNote, ...] = ()
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)
@@ -288,6 +306,9 @@ def export_coachee(conn: Connection, coachee_id: int, *, now: datetime) -> Coach
         scale_readings=tuple(readings), actions=tuple(actions), safety_events=tuple(events),
         conversations=tuple(conversations), messages=tuple(messages), scheduled=tuple(scheduled),
         not_taken_in=tuple(not_taken_in),
+        coach_views=tuple(ExportedPageView(coach=x.coach, at=x.at) for x in views_of(conn, coachee_id)),
+        hold_notes=tuple(ExportedHoldNote(coach=x.coach, note=x.note, at=x.at)
+                         for x in hold_notes_of(conn, coachee_id)),
     )
 
 
@@ -337,6 +358,8 @@ def erase_coachee(conn: Connection, coachee_id: int) -> ErasureReport:
         ("invites", t.invites.c.used_by == coachee_id),
         ("answers", t.answers.c.coachee_id == coachee_id),
         ("dead_inbound", t.dead_inbound.c.coachee_id == coachee_id),
+        ("coach_page_views", t.coach_page_views.c.coachee_id == coachee_id),
+        ("hold_notes", t.hold_notes.c.coachee_id == coachee_id),
         ("scale_readings", t.scale_readings.c.coachee_id == coachee_id),
         ("actions", t.actions.c.coachee_id == coachee_id),
         ("sessions", t.sessions.c.coachee_id == coachee_id),

@@ -324,3 +324,47 @@ group_sessions = Table(
     Column("feedback_run", String(40), nullable=True),
     UniqueConstraint("group_id", "number"),
 )
+
+# The coach's web view (bot/web/): a one-time sign-in link sent in chat, the browser session it opens, each view of a
+# coachee's page (the coachee's /mydata lists them), and the coach's own note when lifting a hold from the page.
+# Links and sessions keep only a SHA-256 of their token, so a copy of the database signs no one in.
+web_signin_links = Table(
+    "web_signin_links",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("coach_id", Id, ForeignKey("coaches.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    _when("created_at"),
+    _when("expires_at"),
+    _when("used_at", nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("coach_id", Id, ForeignKey("coaches.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    _when("created_at"),
+    _when("last_seen_at"),
+    _when("ended_at", nullable=True),
+)
+
+coach_page_views = Table(
+    "coach_page_views",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("coach_id", Id, ForeignKey("coaches.id", ondelete="CASCADE"), nullable=False),
+    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=False, index=True),
+    _when("at"),
+)
+
+hold_notes = Table(
+    "hold_notes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("coach_id", Id, ForeignKey("coaches.id", ondelete="CASCADE"), nullable=False),
+    Column("coachee_id", Id, ForeignKey("coachees.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("note", EncryptedText, nullable=False),
+    _when("at"),
+)

@@ -11,8 +11,8 @@ from tests.conftest import Harness
 OTHER_COACH = "c2"
 GROUP = "Night leads"
 NOBODY_NAME = "Quinn Nobody"
-MAKES_SOMETHING_NEW = frozenset({"groupnew", "invite"})
-"""Commands that name nobody and make a new group or code each time, so no two answers are alike."""
+MAKES_SOMETHING_NEW = frozenset({"groupnew", "invite", "web"})
+"""Commands that name nobody and make a new group, code or sign-in link each time, so no two answers are alike."""
 
 
 def _arguments(word: str, person: str) -> str:

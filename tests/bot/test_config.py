@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, HttpConfig, load_config
+from bot.config import ConfigError, HttpConfig, WebConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,6 +28,19 @@ def test_the_example_file_is_valid_and_documents_the_defaults() -> None:
     assert example.http == defaults.http == HttpConfig(enabled=True, listen="127.0.0.1", port=8080,
                                                        outbox_stuck_after=timedelta(minutes=5))
     assert {s.name for s in example.safety.services} == {s.name for s in defaults.safety.services}
+    assert example.web == defaults.web == WebConfig(enabled=True, public_url="", session_idle=timedelta(minutes=30))
+
+
+def test_the_web_views_idle_time_and_address_read_as_documented(tmp_path: Path) -> None:
+    file = tmp_path / "web.toml"
+    file.write_text('[web]\npublic_url = "https://coach.example.org/"\nsession_idle = "PT45M"\n', encoding="utf-8")
+    config = load_config(file, environ={})
+    assert config.web.public_url == "https://coach.example.org" and config.web.session_idle == timedelta(minutes=45)
+    assert load_config(None, environ={"COACHBOT_WEB__SESSION_IDLE": "600"}).web.session_idle == timedelta(minutes=10)
+    for bad in ('session_idle = "soon"', 'session_idle = 0', 'public_url = "coach.example.org"'):
+        file.write_text(f"[web]\n{bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"^config error: web\.(session_idle|public_url): "):
+            load_config(file, environ={})
 
 
 def test_secrets_come_from_the_environment() -> None:

@@ -110,8 +110,9 @@ def read_back(app: App, coachee_id: int) -> tuple[dict[str, str | None], list[st
 
 
 def test_the_columns_that_hold_peoples_words_are_the_encrypted_ones() -> None:
-    # A message set aside (its turn kept failing) keeps its words encrypted too; a walk never makes one.
-    assert set(encrypted_columns()) == COLUMNS | {("dead_inbound", "text")}
+    # A message set aside (its turn kept failing) keeps its words encrypted too, as does a coach's note on lifting a
+    # hold; a walk makes neither.
+    assert set(encrypted_columns()) == COLUMNS | {("dead_inbound", "text"), ("hold_notes", "note")}
 
 
 async def test_with_a_key_no_personal_text_reaches_the_database_file(config: Config, screener: MarkerScreener) -> None:
