@@ -164,8 +164,12 @@ async def test_a_coach_signs_in_from_chat_reads_the_caseload_and_a_coachee_and_l
     if backend == "sqlite" and os.environ.get(README_IMAGE_ENV) == "1":
         await readme_screenshot(page)
 
-    # Lifting the hold: the confirmation, a note for the coach's own record, the button, all from the keyboard.
-    await page.goto(f"{page.url}/resume")
+    # Lifting the hold: the page's own link to the confirmation, a note for the coach's own record, then the
+    # button, pressed from the keyboard.
+    coachee_url = page.url
+    await expect(page.locator("#status")).to_contain_text("on hold")
+    await page.get_by_role("link", name=re.compile("Lift the hold")).click()
+    await page.wait_for_url(re.compile(rf"/coach/coachees/{h.coachee_id}/resume$"))
     note = page.locator('textarea[name="note"]')
     assert await note.evaluate("e => e.labels.length") > 0, "the note field has a label"
     lift = page.get_by_role("button", name=re.compile("Lift the hold"))
@@ -178,8 +182,8 @@ async def test_a_coach_signs_in_from_chat_reads_the_caseload_and_a_coachee_and_l
     told_before = len(h.transport.replies_to("u2"))
     async with page.expect_navigation():
         await page.keyboard.press("Enter")
-    await page.goto(f"{link.split('/coach/')[0]}/coach/coachees/{h.coachee_id}")
-    await expect(page.locator("main")).to_contain_text("active")
+    assert page.url.split("?")[0] == coachee_url, page.url
+    await expect(page.locator("#status")).to_have_text("active")
     await assert_accessible(page)
     with h.app.db.connect() as conn:
         assert store.get_coachee(conn, h.coachee_id).status == "active"
@@ -203,14 +207,15 @@ async def test_a_coach_signs_in_from_chat_reads_the_caseload_and_a_coachee_and_l
 
 
 async def readme_screenshot(page: Page) -> None:
-    """The README's picture of the coachee page: a phone-width full page, as a small palette PNG."""
+    """The README's picture of the coachee page: its top (status, chart and readings) at a tablet's width, as a
+    small palette PNG."""
     from PIL import Image
 
-    await page.set_viewport_size({"width": 480, "height": 800})
+    await page.set_viewport_size({"width": 720, "height": 1120})
     path = README_IMAGE.with_suffix(".full.png")
     README_IMAGE.parent.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=path, full_page=True)
-    with Image.open(path) as full:
-        full.convert("RGB").quantize(colors=64).save(README_IMAGE, optimize=True)
+    await page.screenshot(path=path)
+    with Image.open(path) as shot:
+        shot.convert("RGB").quantize(colors=96, method=Image.Quantize.FASTOCTREE).save(README_IMAGE, optimize=True)
     path.unlink()
     await page.set_viewport_size({"width": 960, "height": 720})
