@@ -42,6 +42,7 @@ from bot.storage import store
 from bot.storage.erasure import purge_expired, purge_strangers
 from bot.storage.jobs import JobRow
 from bot.storage.records import Session
+from bot.storage.web_access import purge_web_access
 from bot.types import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -231,10 +232,11 @@ class Scheduler:
     def _retention(self, conn: Connection, now: datetime) -> JobOutcome:
         done = purge_expired(conn, now=now, retention=self.config.privacy.retention_after)
         strangers = purge_strangers(conn, now=now, kept_for=self.config.privacy.strangers_kept_for)
+        web = purge_web_access(conn, now=now, idle=self.config.web.session_idle)
         return job_done(f"free text deleted for {done.coachees} coachees whose programme ended "
                      f"({done.answers} answers, {done.actions} actions, {done.conversations} conversations, "
                      f"{done.outbox} messages); {strangers.conversations} strangers' conversations deleted "
-                     f"({strangers.outbox} messages)")
+                     f"({strangers.outbox} messages); {web} old web sign-in links and sessions deleted")
 
     def _caseload(self, conn: Connection, job: JobRow, now: datetime) -> JobOutcome:
         assert job.coach_id is not None

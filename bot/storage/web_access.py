@@ -7,12 +7,12 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from bot.storage import schema as t
 
 __all__ = ["LINK_VALID_FOR", "TOKEN_BYTES", "create_link", "end_session", "known_session", "open_session",
-           "redeem_link", "session_coach", "token_hash"]
+           "purge_web_access", "redeem_link", "session_coach", "token_hash"]
 
 TOKEN_BYTES = 32
 """256 bits from `secrets`, written as hex (no letters a chat could mistake for words)."""
@@ -70,3 +70,13 @@ def known_session(conn: Connection, *, token: str) -> bool:
     """Whether this token was ever a session (signed out or idle since): such a browser is told it was signed out."""
     s = t.web_sessions
     return conn.execute(select(s.c.id).where(s.c.token_hash == token_hash(token))).first() is not None
+
+
+def purge_web_access(conn: Connection, *, now: datetime, idle: timedelta) -> int:
+    """The daily retention job: links a day past their expiry and sessions a day past their end (signed out, or
+    idle too long) are deleted. Returns how many rows went."""
+    links, sessions, day = t.web_signin_links, t.web_sessions, timedelta(days=1)
+    gone = conn.execute(delete(links).where(links.c.expires_at < now - day)).rowcount
+    gone += conn.execute(delete(sessions).where(
+        (sessions.c.ended_at < now - day) | (sessions.c.last_seen_at < now - idle - day))).rowcount
+    return int(gone)
