@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 EMULATOR := tests/transports/telegram_emulator
+BROWSER_TESTS := tests/bot/web/browser
+CHROMIUM := /usr/bin/chromium
 SHARED_SAFETY := ../shared/safety
 # The exact versions CI tests with, for every supported Python (3.11 to 3.13): installs use it as constraints.
 LOCK := constraints.txt
@@ -38,6 +40,23 @@ $(EMULATOR)/node_modules/.installed: $(EMULATOR)/package-lock.json
 		cd $(EMULATOR) && npm ci --silent --no-audit --no-fund && touch node_modules/.installed; \
 	else echo "npm not found: the Telegram emulator tests will be skipped"; fi
 
+# Headless Chromium for the coach web view's browser tests: Debian's package (Playwright drives it; it never
+# downloads a browser of its own). Installed where we are root with apt-get; elsewhere it says why those tests skip.
+$(CHROMIUM):
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "$(CHROMIUM) missing and not root: the browser tests will be skipped (apt-get install chromium)"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "$(CHROMIUM) missing and no apt-get: the browser tests will be skipped (install Chromium there)"; \
+	else echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+		|| echo "chromium could not be installed: the browser tests will be skipped"; fi
+
+# axe-core, which the browser tests inject into each page for the accessibility check (skipped without npm).
+$(BROWSER_TESTS)/node_modules/.installed: $(BROWSER_TESTS)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(BROWSER_TESTS) && npm ci --silent --no-audit --no-fund && touch node_modules/.installed; \
+	else echo "npm not found: the browser tests will be skipped"; fi
+
 lint: dev
 	$(BIN)/ruff check bot flows safety tests benchmarks
 
@@ -46,7 +65,7 @@ typecheck: dev
 
 # On every core (pytest-xdist), test by test: each test has its own schema and free ports, so tests can run
 # side by side, and the long crash tests don't all queue on one worker.
-pytest: dev $(EMULATOR)/node_modules/.installed
+pytest: dev $(EMULATOR)/node_modules/.installed $(BROWSER_TESTS)/node_modules/.installed $(CHROMIUM)
 	$(BIN)/pytest -n auto --dist load
 
 test: lint typecheck pytest
@@ -79,4 +98,4 @@ train-safety: dev
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m safety.train
 
 clean:
-	rm -rf $(VENV) .venv-3.* $(EMULATOR)/node_modules .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-3.* $(EMULATOR)/node_modules $(BROWSER_TESTS)/node_modules build/screenshots .mypy_cache .pytest_cache .ruff_cache

@@ -11,8 +11,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+import pytest_asyncio
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,8 +26,12 @@ from bot.storage import store
 from bot.transports.memory import MemoryTransport
 from bot.types import Reply
 from safety.types import Screening, ScreenRequest, Tier, Turn
+from tests.bot.web.browser.chromium import SKIP_PREFIX, chromium_browser
 from tests.transports.helpers.fake_slack import FakeSlack
 from tests.transports.helpers.telegram_emulator import EmulatorProcess, new_token
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Page
 
 MARKERS = {"[check]": Tier.CHECK, "[stress]": Tier.STRESS, "[crisis]": Tier.CRISIS, "[emergency]": Tier.EMERGENCY}
 
@@ -161,11 +167,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 _skipped_on_postgres: list[str] = []
+_browser_skipped: list[str] = []  # why the browser tests didn't run (each reason once)
+_screenshots: list[str] = []  # the browser tests' screenshots, kept after the run
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped and "[postgresql" in report.nodeid:
         _skipped_on_postgres.append(report.nodeid)
+    if report.skipped and isinstance(report.longrepr, tuple) and SKIP_PREFIX in report.longrepr[2]:
+        reason = report.longrepr[2].split(SKIP_PREFIX, 1)[1]
+        if reason not in _browser_skipped:
+            _browser_skipped.append(reason)
+    _screenshots.extend(str(value) for name, value in report.user_properties
+                        if name == "screenshot" and report.when == "call")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -181,6 +195,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if postgres_required() and _skipped_on_postgres:
         terminalreporter.write_line(f"{REQUIRE_POSTGRES_ENV} is set but {len(_skipped_on_postgres)} PostgreSQL "
                                     f"test(s) were skipped, e.g. {_skipped_on_postgres[0]}", red=True)
+    for reason in _browser_skipped:
+        terminalreporter.write_line(f"Browser tests skipped: {reason}", yellow=True)
+    if _screenshots:
+        terminalreporter.write_line(f"Browser screenshots: {', '.join(sorted(set(_screenshots)))}")
 
 
 @pytest.fixture
@@ -335,3 +353,24 @@ def tg_token() -> str:
 def fake_slack() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
         yield fake
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """One headless Chromium per test module (starting one takes about a second); a module that uses it runs its
+    tests in one event loop: `pytestmark = pytest.mark.asyncio(loop_scope="module")`."""
+    async with chromium_browser() as chromium:
+        yield chromium
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    """A fresh page in a context of its own (no cookies from another test), phone-to-laptop sized. axe-core goes in
+    as a script tag, so the page's own Content-Security-Policy is bypassed for it."""
+    context = await browser.new_context(viewport={"width": 960, "height": 720}, bypass_csp=True, locale="en-GB",
+                                        timezone_id="Europe/London")
+    context.set_default_timeout(15_000)
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
