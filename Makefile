@@ -64,9 +64,10 @@ typecheck: dev
 	$(BIN)/mypy --strict bot flows safety
 
 # On every core (pytest-xdist), test by test: each test has its own schema and free ports, so tests can run
-# side by side, and the long crash tests don't all queue on one worker.
+# side by side. The slow tests are collected first (tests/conftest.py) and an idle worker takes tests queued for
+# a busy one (worksteal), so the run never ends with one long test on one core.
 pytest: dev $(EMULATOR)/node_modules/.installed $(BROWSER_TESTS)/node_modules/.installed $(CHROMIUM)
-	$(BIN)/pytest -n auto --dist load
+	$(BIN)/pytest -n auto --dist worksteal
 
 test: lint typecheck pytest
 

@@ -470,14 +470,25 @@ _SYMBOL_LETTERS = {"!": "i", "|": "l", "+": "t", "*": ""}
 
 
 def _unsymbol(raw: str) -> str:
-    """ "d!e", "k*ll", "s+ab": symbols inside a word read as the letters they stand for, when that gives risk."""
-    if _SYMBOL_INSIDE.search(raw) is None:
-        return raw
-    candidate = _SYMBOL_INSIDE.sub(lambda m: _SYMBOL_LETTERS[m.group()], raw)
-    core = candidate.translate(_LEET_TABLE).strip(".,!?;:'\"")
-    if core.isalpha() and (_has_risk_stem(core) or core in _MISSPELLINGS or correct(core)):
-        return candidate
-    return raw
+    """ "d!e", "k*ll", "s+ab", "l!fe", "c*t": symbols inside a word read as the letters they stand for, when that
+    gives risk or a word ("end my l!fe" is "end my life"); otherwise the symbol stays punctuation. A star hides
+    a letter or nothing: a reading with a risk word is taken before a harmless one."""
+    if _SYMBOL_INSIDE.search(raw) is None or not any(c.isalpha() for c in raw):
+        return raw  # "5*3" is arithmetic
+    readings = [_SYMBOL_INSIDE.sub(lambda m: _SYMBOL_LETTERS[m.group()], raw)]
+    if raw.count("*") == 1:
+        readings += [_SYMBOL_INSIDE.sub(lambda m, v=vowel: v if m.group() == "*" else _SYMBOL_LETTERS[m.group()], raw)
+                     for vowel in "aeiou"]
+    words = []
+    for candidate in readings:
+        core = candidate.translate(_LEET_TABLE).strip(".,!?;:'\"")
+        if not core.isalpha():
+            continue
+        if _has_risk_stem(core) or core in _MISSPELLINGS or correct(core):
+            return candidate
+        if len(core) >= 3 and is_known(core):
+            words.append(candidate)
+    return words[0] if words else raw
 
 
 @lru_cache(maxsize=16384)

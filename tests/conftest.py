@@ -72,6 +72,13 @@ def postgres_required() -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: a database test about SQLite itself; not run on PostgreSQL")
+    config.addinivalue_line("markers", "slow: takes a minute or more; run first, so it never ends the run alone")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (a stable sort, so every worker sees one order): spread over the workers from the
+    start, they run beside the short tests instead of after them, on one core while the other waits."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def _sqlite_only(definition: pytest.Function) -> bool:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks.__main__ import REQUIRED
 from benchmarks.bench_pg_workers import reachable, server_url
 from tests.conftest import postgres_required
@@ -21,6 +23,7 @@ PROMISED = ("screen_p99_us", "engine_msgs_per_s", "engine_p99_ms", "sqlite_commi
             "due_claim_ms_100k", "outbox_rate_ratio", "rss_mb_10k", "pg_workers_speedup", "cores")
 
 
+@pytest.mark.slow
 def test_smoke_run_prints_every_figure_as_json_on_its_last_line() -> None:
     done = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke"], capture_output=True, text=True,
                           cwd=REPO, timeout=600)

@@ -102,6 +102,7 @@ def test_chat_in_a_real_process_greets_and_exits_0_on_eof(tmp_path: Path) -> Non
     assert (tmp_path / "coachbot.db").exists()
 
 
+@pytest.mark.slow
 def test_a_scripted_terminal_session_runs_session_one_to_the_review_and_the_digest_honours_it(
     tmp_path: Path,
 ) -> None:

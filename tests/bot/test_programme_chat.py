@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).parent / "scripts" / "two_sessions.txt"
 WAIT_S = 60.0
@@ -64,6 +66,7 @@ class RunningChat:
         return self.process.returncode, self.process.stderr.read()
 
 
+@pytest.mark.slow
 def test_a_two_session_programme_from_the_first_hello_to_the_final_review(tmp_path: Path) -> None:
     env = {**{k: v for k, v in os.environ.items() if k != "COACHBOT_CONFIG"}, "PYTHONPATH": str(ROOT)}
     chat = RunningChat(tmp_path, env)

@@ -265,6 +265,7 @@ def bot(setup: tuple[Path, int], fake_slack: FakeSlack, tmp_path: Path, coach_id
         running.stop()
 
 
+@pytest.mark.slow
 def test_a_coachee_on_slack_from_invite_to_a_lifted_safety_hold(bot: RunningBot, coach_id: str) -> None:
     config, fake = bot.config, bot.fake
     fake.users[SAM] = {"real_name": "Sam Jones", "profile": {"real_name": "Sam Jones", "display_name": "sam"}}
@@ -376,6 +377,7 @@ def test_a_coachee_on_slack_from_invite_to_a_lifted_safety_hold(bot: RunningBot,
     assert "ending my life" not in log and "Lead my team" not in log  # message text never reaches the log
 
 
+@pytest.mark.slow
 def test_a_coachee_registered_by_the_operator_gets_a_dm_from_the_bot_and_onboarding_carries_on(
     bot: RunningBot, coach_id: str
 ) -> None:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.transports.helpers.telegram_emulator import EmulatorProcess, TelegramUser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,6 +214,7 @@ class Chat:
             await asyncio.sleep(0.05)
 
 
+@pytest.mark.slow
 async def test_a_coachee_from_invite_to_crisis_and_back_with_coachbot_run_in_its_own_process(
     tmp_path: Path, telegram_emulator: EmulatorProcess, tg_token: str
 ) -> None:

@@ -144,6 +144,7 @@ def replay(messages: list[tuple[str, str]], tmp_path: Path) -> list[tuple[str, s
     return answers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 def test_kill_9_at_random_points_loses_no_accepted_answer_and_no_reply(db_url: str, tmp_path: Path) -> None:
     rng = random.Random(20261121)

@@ -76,6 +76,7 @@ def test_the_committed_head_was_trained_on_the_committed_corpus() -> None:
     assert (head_folder() / "head.npz").stat().st_size < 2_000_000  # a small committed file
 
 
+@pytest.mark.slow
 def test_training_is_reproducible_byte_for_byte(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus.jsonl"
     rows = (ROOT / "tests" / "safety" / "labelled.jsonl").read_text(encoding="utf-8").splitlines()
