@@ -78,7 +78,7 @@ class CoachDesk:
         token = create_link(turn.conn, coach_id=turn.coach.id, at=turn.now)
         minutes = int(LINK_VALID_FOR.total_seconds() // 60)
         turn.replies.append(Reply(text=self.wording.coach_web_link.format(link=signin_link(self.config, token),
-                                                                          minutes=minutes)))
+                                                                          minutes=minutes), link_preview=False))
 
     def schedule(self, turn: TurnState, word: str, rest: str) -> None:
         self._book(turn, rest)

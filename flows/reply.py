@@ -41,3 +41,6 @@ class Reply(Frozen):
     buttons: tuple[Button, ...] = ()
     attachment: Attachment | None = None
     markdown: bool = False  # the coach's digest and caseload: headings, bold and bullets, shown natively
+    link_preview: bool = True
+    """False: the platform must not fetch the reply's links to preview them (a one-time sign-in link would be
+    used up by the platform's fetch before the person opens it)."""

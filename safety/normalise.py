@@ -469,16 +469,19 @@ _SYMBOL_INSIDE = re.compile(r"(?<=[a-z0-9@$])[!|+*](?=[a-z0-9@$!|+*])")
 _SYMBOL_LETTERS = {"!": "i", "|": "l", "+": "t", "*": ""}
 
 
+def _symbols_as(raw: str, *, star: str) -> str:
+    return _SYMBOL_INSIDE.sub(lambda m: star if m.group() == "*" else _SYMBOL_LETTERS[m.group()], raw)
+
+
 def _unsymbol(raw: str) -> str:
     """ "d!e", "k*ll", "s+ab", "l!fe", "c*t": symbols inside a word read as the letters they stand for, when that
     gives risk or a word ("end my l!fe" is "end my life"); otherwise the symbol stays punctuation. A star hides
     a letter or nothing: a reading with a risk word is taken before a harmless one."""
     if _SYMBOL_INSIDE.search(raw) is None or not any(c.isalpha() for c in raw):
         return raw  # "5*3" is arithmetic
-    readings = [_SYMBOL_INSIDE.sub(lambda m: _SYMBOL_LETTERS[m.group()], raw)]
+    readings = [_symbols_as(raw, star="")]
     if raw.count("*") == 1:
-        readings += [_SYMBOL_INSIDE.sub(lambda m, v=vowel: v if m.group() == "*" else _SYMBOL_LETTERS[m.group()], raw)
-                     for vowel in "aeiou"]
+        readings += [_symbols_as(raw, star=vowel) for vowel in "aeiou"]
     words = []
     for candidate in readings:
         core = candidate.translate(_LEET_TABLE).strip(".,!?;:'\"")

@@ -476,14 +476,17 @@ class SlackTransport:
                 if not reply.buttons:
                     return file_id
             method = "chat.postMessage"
+            unfurl = None if reply.link_preview else False  # None: Slack's own default
             if reply.buttons:
                 response = await self.client.chat_postMessage(
-                    channel=channel, text=escape(reply.text), blocks=reply_blocks(reply))
+                    channel=channel, text=escape(reply.text), blocks=reply_blocks(reply), unfurl_links=unfurl,
+                    unfurl_media=unfurl)
             elif reply.markdown:
                 response = await self.client.chat_postMessage(channel=channel, text=slack_mrkdwn(escape(reply.text)),
-                                                              mrkdwn=True)
+                                                              mrkdwn=True, unfurl_links=unfurl, unfurl_media=unfurl)
             else:
-                response = await self.client.chat_postMessage(channel=channel, text=escape(reply.text), mrkdwn=False)
+                response = await self.client.chat_postMessage(channel=channel, text=escape(reply.text), mrkdwn=False,
+                                                              unfurl_links=unfurl, unfurl_media=unfurl)
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
             raise delivery_error(exc, method=method) from exc
         return str(response["ts"])

@@ -19,7 +19,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
-from telegram import BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, ApplicationBuilder
@@ -388,7 +397,7 @@ class TelegramTransport:
         text = telegram_html(reply.text) if reply.markdown else reply.text
         mode = ParseMode.HTML if reply.markdown else None
         if attachment is None:
-            return await self._send_text(chat_id, text, markup, mode=mode)
+            return await self._send_text(chat_id, text, markup, mode=mode, preview=reply.link_preview)
         caption: str | None = text
         if len(text) > MAX_CAPTION or (attachment.alt_text and is_photo(attachment)):
             await self._send_text(chat_id, text, None, mode=mode)
@@ -405,14 +414,16 @@ class TelegramTransport:
                                        parse_mode=mode if caption else None)
 
     async def _send_text(
-        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, *, mode: str | None = None
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, *, mode: str | None = None,
+        preview: bool = True,
     ) -> Message:
         chunks = split_text(text)
         sent: Message | None = None
+        options = None if preview else LinkPreviewOptions(is_disabled=True)
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             sent = await self.application.bot.send_message(chat_id, chunk, reply_markup=markup if last else None,
-                                                           parse_mode=mode)
+                                                           parse_mode=mode, link_preview_options=options)
         assert sent is not None
         return sent
 

@@ -186,7 +186,10 @@ class CoachWeb:
         if session is None:
             log.info("web: a sign-in link that is used, expired or unknown was opened")
             return self._page("signin_failed.html", None, status=403)
-        response = _see_other("/coach/")
+        # A page that moves on to the caseload, not a redirect: a link opened from a chat's web client starts on
+        # another site, and the browser would leave the SameSite=Strict cookie off every request of that
+        # navigation, the redirect's too. The refresh is this site's own navigation, so the cookie goes with it.
+        response = self._page("signed_in.html", None)
         set_cookie(response, session, secure=self.secure)
         return response
 

@@ -681,3 +681,16 @@ async def test_at_debug_no_log_line_of_a_whole_conversation_holds_the_coachees_w
     assert slack.posts(SAM_DM)
     assert logging.getLogger().getEffectiveLevel() == logging.DEBUG  # still: nothing turned it back up
     assert [r.name for r in caplog.records if "lighthouse" in r.getMessage()] == []
+
+
+async def test_a_reply_that_must_not_be_previewed_asks_slack_not_to_unfurl_it(fake_slack: FakeSlack) -> None:
+    """A one-time sign-in link would be used up if Slack's servers fetched it to unfurl it."""
+    transport = SlackTransport(slack_config(fake_slack))
+    link = "https://coach.example.org/coach/signin/abc"
+
+    await transport.send(outbound(SAM_DM, Reply(text=f"Open {link}", link_preview=False), user=SAM))
+    await transport.send(outbound(SAM_DM, Reply(text=f"Read {link}"), user=SAM))
+
+    once, other = fake_slack.calls_to("chat.postMessage")
+    assert once.json["unfurl_links"] is False and once.json["unfurl_media"] is False
+    assert "unfurl_links" not in other.json and "unfurl_media" not in other.json

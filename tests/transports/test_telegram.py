@@ -671,3 +671,15 @@ async def test_a_webhook_is_receiving_while_its_server_listens(rig: Rig) -> None
     assert rig.transport is not None and rig.transport.receiving() is True
     await rig.close()
     assert rig.transport.receiving() is False
+
+
+async def test_a_reply_that_must_not_be_previewed_asks_telegram_for_no_link_preview(
+        bare: TelegramTransport, sam: TelegramUser) -> None:
+    """A one-time sign-in link would be used up if Telegram's servers fetched it to draw a preview."""
+    link = "https://coach.example.org/coach/signin/abc"
+    await bare.send(outbound(sam, Reply(text=f"Open {link}", link_preview=False)))
+    await bare.send(outbound(sam, Reply(text=f"Read {link}")))
+
+    once, other = await sam.bot_messages()
+    assert once["link_preview_options"] == {"is_disabled": True}
+    assert "link_preview_options" not in other

@@ -15,7 +15,7 @@ from bot.storage import schema as t
 from bot.storage import store
 from bot.types import Reply
 from bot.web.links import is_https, public_base, signin_link
-from tests.bot.web.site import Site, csrf_of, site
+from tests.bot.web.site import MOVES_ON, Site, csrf_of, site
 from tests.conftest import MarkerScreener, make_harness
 
 __all__ = ["site"]
@@ -41,6 +41,13 @@ async def test_web_sends_a_link_through_the_outbox_to_the_coachs_own_chat(site: 
     assert not any(token in str(value) for value in link.values())
 
 
+async def test_the_link_is_sent_without_a_link_preview_and_other_replies_keep_theirs(site: Site) -> None:
+    """A platform fetching the link to preview it would use it up before the coach opens it."""
+    (reply,) = await site.harness.say("/web", user="c1")
+    assert "/coach/signin/" in reply.text and not reply.link_preview
+    assert all(r.link_preview for r in await site.harness.say("/help", user="c1"))
+
+
 async def test_the_bare_word_works_as_on_slack_and_a_coachee_cant_ask(site: Site) -> None:
     assert (await site.link(text="web")).startswith("/coach/signin/")
     said = await site.harness.texts("/web")  # Sam, a coachee
@@ -51,7 +58,7 @@ async def test_a_link_signs_in_once_with_a_strict_http_only_cookie(site: Site) -
     path = await site.link()
     browser = site.browser()
     async with browser.get(site.base + path, allow_redirects=False) as r:
-        assert r.status == 303 and r.headers["Location"] == "/coach/"
+        assert r.status == 200 and MOVES_ON in await r.text()
         cookie = r.cookies["coachbot_session"]
         raw = r.headers["Set-Cookie"]
     assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/coach"
@@ -146,7 +153,7 @@ async def test_behind_https_the_cookie_is_secure(config: Config, screener: Marke
         path = "/coach/signin/" + reply.text.split("/coach/signin/")[1].split()[0]
         async with aiohttp.ClientSession() as browser, browser.get(
                 f"http://127.0.0.1:{h.app.http.port}{path}", allow_redirects=False) as r:
-            assert r.status == 303
+            assert r.status == 200
             raw = r.headers["Set-Cookie"]
         assert "coachbot_session=" in raw and "Secure" in raw and "HttpOnly" in raw and "SameSite=Strict" in raw
     finally:

@@ -87,7 +87,8 @@ function parseJsonFields(body, fields) {
   }
   return out;
 }
-const JSON_FIELDS = ['reply_markup', 'entities', 'caption_entities', 'commands', 'scope', 'allowed_updates'];
+const JSON_FIELDS = ['reply_markup', 'entities', 'caption_entities', 'commands', 'scope', 'allowed_updates',
+  'link_preview_options'];
 
 /* The emulator's getMe is a constant; real Telegram derives the bot id from the
  * token prefix ("123456:ABC..."), which PTB code may rely on. */
@@ -117,6 +118,9 @@ function toApiMessage(entry) {
   if (m.reply_markup && typeof m.reply_markup === 'object' && 'inline_keyboard' in m.reply_markup) {
     msg.reply_markup = m.reply_markup;
   }
+  // Bot API 7.0: a text message whose link preview options were changed carries them.
+  const preview = parseJsonFields(m, ['link_preview_options']).link_preview_options;
+  if (preview && typeof preview === 'object') msg.link_preview_options = preview;
   if (entry.editDate) msg.edit_date = entry.editDate;
   return msg;
 }

@@ -127,7 +127,7 @@ async def test_a_coach_signs_in_from_chat_reads_the_caseload_and_a_coachee_and_l
     # The caseload, the coachee on hold first.
     response = await page.goto(link)
     assert response is not None and response.ok
-    assert re.search(r"/coach/$", page.url), page.url
+    await page.wait_for_url(re.compile(r"/coach/$"))  # the signed-in page moves on by itself
     await expect(page.locator("h1")).to_contain_text("Caseload")
     names = [n.strip() for n in await page.locator("main a").all_inner_texts()]
     listed = [n for n in names if n in (COACHEE, *OTHERS, "Sam Jones")]
@@ -219,3 +219,39 @@ async def readme_screenshot(page: Page) -> None:
         shot.convert("RGB").quantize(colors=96, method=Image.Quantize.FASTOCTREE).save(README_IMAGE, optimize=True)
     path.unlink()
     await page.set_viewport_size({"width": 960, "height": 720})
+
+
+async def test_the_link_works_when_clicked_in_a_chat_on_another_site(
+        visit: Harness, browser: Browser, backend: str) -> None:
+    """Coaches open the link from Slack's or Telegram's web client, another site: the session cookie is
+    SameSite=Strict, which a browser leaves off a request whose navigation began on another site, redirects and
+    all. Signing in must still land on the caseload, not on the page that says to send /web."""
+    from aiohttp import web
+
+    h = visit
+    with h.app.db.connect() as conn:
+        before = store.get_coachee(conn, h.coachee_id).status
+    link = await sign_in_link(h)
+
+    async def chat(_request: web.Request) -> web.Response:
+        return web.Response(text=f'<!doctype html><title>Chat</title><a id="link" href="{link}">{link}</a>',
+                            content_type="text/html")
+
+    server = web.Application()
+    server.add_routes([web.get("/", chat)])
+    runner = web.AppRunner(server, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    context = await browser.new_context()
+    try:
+        page = await context.new_page()
+        await page.goto(f"http://localhost:{port}/")  # "localhost" is another site than the link's 127.0.0.1
+        await page.click("#link")
+        await expect(page.locator("h1")).to_contain_text("Caseload")
+        assert re.search(r"/coach/$", page.url), page.url
+    finally:
+        await context.close()
+        await runner.cleanup()
+    with h.app.db.connect() as conn:
+        assert store.get_coachee(conn, h.coachee_id).status == before
