@@ -87,7 +87,7 @@ async def _measure(config: Config, token: str, *, warm: int, timed: int, coachee
     try:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
             async with browser.get(f"{base}/coach/signin/{token}", allow_redirects=False) as r:
-                assert r.status == 303, r.status
+                assert r.status == 200 and "coachbot_session" in r.cookies, r.status  # signed in
             times = []
             for i in range(warm + timed):
                 started = time.perf_counter()
