@@ -46,6 +46,18 @@ class Digest(BaseModel):
     chart_alt: str | None = None  # what the chart shows, in words; set whenever there are readings
 
 
+def consent_refusal(coachee: Coachee, words: DigestWording) -> str | None:
+    """Why nothing of theirs can be shown (not started, nothing kept, nothing shared), or None when it can."""
+    who = coachee.first_name
+    if coachee.consent_store is None:
+        return words.not_started.format(who=who)
+    if not coachee.consent_store:
+        return words.not_kept.format(who=who)
+    if not coachee.consent_share:
+        return words.not_shared.format(who=who)
+    return None
+
+
 def render_digest(
     conn: Connection, *, coachee_id: int, flows: FlowRegistry, now: datetime | None = None,
     default_timezone: str = "UTC", words: DigestWording | None = None,
@@ -99,20 +111,14 @@ def build_digest(
     lines = [w.title.format(coach=coach.name, coachee=named), ""]
     lines += _header(coachee, upcoming, last, zone, w)
     safety = _safety(conn, coachee_id, since=since, zone=zone, words=w)
-    who = coachee.first_name
-    refusal = None
-    if coachee.consent_store is None:
-        refusal = w.not_started.format(who=who)
-    elif not coachee.consent_store:
-        refusal = w.not_kept.format(who=who)
-    elif not coachee.consent_share:
-        refusal = w.not_shared.format(who=who)
+    refusal = consent_refusal(coachee, w)
     if refusal is not None:
         lines += [refusal, "", *safety]
         return Digest(coach_id=coach.id, coachee_id=coachee_id, text=_join(lines))
 
     calendar = Calendar(tuple(sorted((s for s in sessions if s.status != "cancelled"), key=lambda s: s.at)))
-    view = AnswerView(answers=store.answers_of(conn, coachee_id), since=since, zone=zone, who=who, words=w,
+    view = AnswerView(answers=store.answers_of(conn, coachee_id), since=since, zone=zone, who=coachee.first_name,
+                      words=w,
                       calendar=calendar)
     lines += [*_this_session(view, flows, upcoming=upcoming, last=last), ""]
     past = history(conn, coachee_id=coachee_id, view=view, flows=flows, today=now.astimezone(zone).date())

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection
 
 from bot.chart import Reading, SessionMark, chart_alt, source_label
-from bot.digest import routing_words
+from bot.digest import consent_refusal, routing_words
 from bot.digest_history import actions_history, goal_history, scaling
 from bot.digest_view import BEFORE, AnswerView, Calendar, heading, one_line
 from bot.storage import store
@@ -115,19 +115,13 @@ def gather(conn: Connection, *, coachee_id: int, flows: FlowRegistry, now: datet
                             key=lambda s: s.at))
     upcoming = min((s for s in sessions if s.status in UPCOMING and s.at > now), key=lambda s: s.at, default=None)
     zone = ZoneInfo(coachee.timezone or (upcoming.timezone if upcoming else default_timezone))
-    who = coachee.first_name
-    refusal = None
-    if coachee.consent_store is None:
-        refusal = words.not_started.format(who=who)
-    elif not coachee.consent_store:
-        refusal = words.not_kept.format(who=who)
-    elif not coachee.consent_share:
-        refusal = words.not_shared.format(who=who)
+    refusal = consent_refusal(coachee, words)
     marks = tuple(SessionMark(number=s.number, at=s.at) for s in sessions if upcoming is None or s.at <= upcoming.at)
     if refusal is not None:
         return Gathered(coachee=coachee, zone=zone, sessions=sessions, upcoming=upcoming, view=None, refusal=refusal,
                         readings=(), readings_kept=(), marks=marks)
-    view = AnswerView(answers=store.answers_of(conn, coachee_id), since=None, zone=zone, who=who, words=words,
+    view = AnswerView(answers=store.answers_of(conn, coachee_id), since=None, zone=zone, who=coachee.first_name,
+                      words=words,
                       calendar=Calendar(sessions))
     readings, trend = scaling(conn, coachee_id, view)
     kept = tuple(line for line in trend if line and not line.startswith(("#", "-")))
